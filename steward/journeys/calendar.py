@@ -29,7 +29,7 @@ class BusinessCalendar:
         self._holidays: dict[dt.date, str] = {}
         if self.country:
             try:
-                probe = holidays.country_holidays(self.country, years=2000)
+                probe = holidays.country_holidays(self.country)
             except NotImplementedError:
                 return
             self.known = True

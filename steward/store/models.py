@@ -265,9 +265,7 @@ class Task(Base):
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id"), index=True
     )
-    assignee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id"), index=True
-    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str | None] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
