@@ -1,0 +1,229 @@
+"""Read models of accounts for the CLI, the web app and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from steward.errors import AccountNotFound, StewardError
+from steward.metrics.catalogue import CATALOGUE
+from steward.store.models import (
+    Account,
+    Contract,
+    HealthScore,
+    MilestoneState,
+    Task,
+    User,
+)
+
+SortKey = Literal["score", "name", "renewal", "arr"]
+BANDS = ("healthy", "neutral", "at_risk", "insufficient_data")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    external_id: str
+    name: str
+    band: str | None
+    score: float | None
+    tier: str | None
+    coverage: str | None
+    csm: str | None
+    stage: str
+    arr: float | None
+    renewal_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class FactorLine:
+    metric: str
+    label: str
+    value: float | str | None
+    points: float
+    missing: bool
+    change: float | None
+
+
+@dataclass
+class AccountDetail:
+    account: Account
+    csm: str | None
+    score: HealthScore | None
+    previous: HealthScore | None
+    factors: list[FactorLine] = field(default_factory=list)
+    milestones: list[MilestoneState] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    contracts: list[Contract] = field(default_factory=list)
+    renewal_on: dt.date | None = None
+
+
+def latest_score_day(session: Session) -> dt.date | None:
+    return session.scalar(select(func.max(HealthScore.as_of)))
+
+
+def _renewals(as_of: dt.date) -> Any:
+    return (
+        select(
+            Contract.account_id.label("account_id"),
+            func.min(Contract.end_date).label("renewal_on"),
+        )
+        .where(Contract.start_date <= as_of, Contract.end_date >= as_of)
+        .group_by(Contract.account_id)
+        .subquery()
+    )
+
+
+def list_accounts(
+    session: Session,
+    *,
+    band: str | None = None,
+    tier: str | None = None,
+    csm: str | None = None,
+    stage: str | None = None,
+    renewal_within_days: int | None = None,
+    search: str | None = None,
+    sort: SortKey = "score",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[AccountRow]:
+    """Accounts with their latest score; filters combine with AND."""
+    if band is not None and band not in BANDS:
+        raise StewardError(f"unknown band {band!r}; use one of {', '.join(BANDS)}")
+    day = latest_score_day(session) or dt.date.today()
+    renewals = _renewals(day)
+    csm_user = aliased(User)
+    query: Select = (
+        select(
+            Account.external_id,
+            Account.name,
+            HealthScore.band,
+            HealthScore.score,
+            Account.tier,
+            Account.coverage,
+            csm_user.email,
+            Account.lifecycle_stage,
+            Account.arr,
+            renewals.c.renewal_on,
+        )
+        .outerjoin(
+            HealthScore,
+            (HealthScore.account_id == Account.id) & (HealthScore.as_of == day),
+        )
+        .outerjoin(csm_user, csm_user.id == Account.csm_id)
+        .outerjoin(renewals, renewals.c.account_id == Account.id)
+    )
+    if band:
+        query = query.where(HealthScore.band == band)
+    if tier:
+        query = query.where(Account.tier == tier)
+    if csm:
+        query = query.where(or_(csm_user.email == csm, csm_user.name == csm))
+    if stage:
+        query = query.where(Account.lifecycle_stage == stage)
+    if renewal_within_days is not None:
+        until = day + dt.timedelta(days=renewal_within_days)
+        query = query.where(renewals.c.renewal_on <= until)
+    if search:
+        query = query.where(Account.name.ilike(f"%{search}%"))
+
+    column = {
+        "score": HealthScore.score,
+        "name": Account.name,
+        "renewal": renewals.c.renewal_on,
+        "arr": Account.arr,
+    }[sort]
+    ordered = column.desc() if descending else column.asc()
+    query = query.order_by(column.is_(None), ordered, Account.external_id)
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    return [AccountRow(*row) for row in rows]
+
+
+def account_detail(session: Session, external_id: str) -> AccountDetail:
+    account = session.scalar(select(Account).where(Account.external_id == external_id))
+    if account is None:
+        raise AccountNotFound(
+            f"no account with id {external_id!r}; `steward accounts` lists them"
+        )
+    scores = list(
+        session.scalars(
+            select(HealthScore)
+            .where(HealthScore.account_id == account.id)
+            .order_by(HealthScore.as_of.desc())
+            .limit(60)
+        )
+    )
+    current = scores[0] if scores else None
+    previous = _week_before(scores)
+    detail = AccountDetail(
+        account=account,
+        csm=account.csm.email if account.csm else None,
+        score=current,
+        previous=previous,
+    )
+    if current is not None:
+        detail.factors = explain(current, previous)
+    detail.milestones = list(
+        session.scalars(
+            select(MilestoneState)
+            .where(MilestoneState.account_id == account.id)
+            .order_by(MilestoneState.journey, MilestoneState.position)
+        )
+    )
+    detail.tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.account_id == account.id, Task.status.in_(["open", "snoozed"]))
+            .order_by(Task.due_on, Task.id)
+        )
+    )
+    detail.contracts = list(
+        session.scalars(
+            select(Contract)
+            .where(Contract.account_id == account.id)
+            .order_by(Contract.start_date.desc())
+        )
+    )
+    day = current.as_of if current else dt.date.today()
+    detail.renewal_on = min(
+        (
+            contract.end_date
+            for contract in detail.contracts
+            if contract.end_date and contract.start_date <= day <= contract.end_date
+        ),
+        default=None,
+    )
+    return detail
+
+
+def _week_before(scores: list[HealthScore]) -> HealthScore | None:
+    """The newest score at least seven days older than the current one."""
+    if not scores:
+        return None
+    cutoff = scores[0].as_of - dt.timedelta(days=7)
+    return next((score for score in scores if score.as_of <= cutoff), None)
+
+
+def explain(current: HealthScore, previous: HealthScore | None) -> list[FactorLine]:
+    """Each factor's points now, and how they moved since the week before."""
+    before = (previous.contributions if previous else {}) or {}
+    lines = []
+    for metric, part in (current.contributions or {}).items():
+        label = CATALOGUE[metric].label if metric in CATALOGUE else metric
+        was = before.get(metric)
+        change = None if was is None else round(part["points"] - was["points"], 1)
+        lines.append(
+            FactorLine(
+                metric=metric,
+                label=label,
+                value=part.get("value"),
+                points=part["points"],
+                missing=part.get("missing", False),
+                change=change,
+            )
+        )
+    return sorted(lines, key=lambda line: line.points)

@@ -1,0 +1,22 @@
+"""The ``steward`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from steward.cli import daily, data, demo, setup, views
+
+app = typer.Typer(
+    help="Steward: customer success on your own data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(setup.init)
+app.command()(daily.fit)
+app.command()(daily.run)
+app.command()(views.accounts)
+app.command()(views.account)
+app.command()(views.tasks)
+app.command("import")(data.import_)
+app.command()(demo.demo)

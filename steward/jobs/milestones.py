@@ -1,0 +1,224 @@
+"""The journey step of the daily run: milestone states and the tasks they raise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from steward.accounts.tasks import TaskSpec, manager_of
+from steward.journeys import milestones as rules
+from steward.journeys.calendar import calendar_for
+from steward.journeys.journey import Journey, load_journey
+from steward.metrics.catalogue import EventTaxonomy, day_number, from_day_number
+from steward.metrics.facts import AccountFacts, day_of
+from steward.metrics.signals import milestone_signals
+from steward.store.models import MilestoneState
+from steward.store.upsert import upsert
+from steward.workspace import Workspace
+
+
+@dataclass
+class Raised:
+    account_db_id: int
+    account_name: str
+    csm_id: int | None
+    journey: Journey
+    started_on: dt.date
+    alert: rules.Alert
+    statuses: list[rules.MilestoneStatus]
+
+
+@dataclass
+class JourneyOutcome:
+    states: list[dict[str, Any]] = field(default_factory=list)
+    raised: list[Raised] = field(default_factory=list)
+    open_accounts: set[str] = field(default_factory=set)
+
+    @property
+    def newly_missed(self) -> int:
+        return sum(1 for item in self.raised if item.alert.kind == "missed")
+
+    def write(self, session: Session) -> None:
+        upsert(
+            session,
+            MilestoneState.__table__,
+            self.states,
+            ["account_id", "journey", "milestone"],
+        )
+
+    def tasks(self, session: Session) -> list[TaskSpec]:
+        return [_task(session, item) for item in self.raised]
+
+
+def evaluate_journeys(
+    workspace: Workspace,
+    con: ibis.BaseBackend,
+    facts: AccountFacts,
+    as_of: dt.date,
+    taxonomy: EventTaxonomy,
+) -> JourneyOutcome:
+    """Evaluate every journey file for accounts whose journey is open or unseen.
+
+    A journey closes ``window_days + alert_within_days`` after the start; once
+    its state is stored it is not evaluated again, so the daily cost follows
+    the number of accounts in onboarding, not the size of the book.
+    """
+    outcome = JourneyOutcome()
+    journeys = [load_journey(path) for path in workspace.journey_paths()]
+    if not journeys:
+        return outcome
+
+    accounts = _accounts_with_start(facts, as_of)
+    with workspace.store.session() as session:
+        seen = set(
+            session.execute(
+                select(MilestoneState.account_id, MilestoneState.journey).distinct()
+            ).all()
+        )
+    thresholds = sorted(
+        {
+            milestone.threshold
+            for journey in journeys
+            for milestone in journey.milestones
+            if milestone.threshold is not None
+        }
+    )
+    for journey in journeys:
+        horizon = journey.window_days + journey.alert_within_days
+        open_ = accounts["age"] <= horizon
+        unseen = [(db_id, journey.name) not in seen for db_id in accounts["id"]]
+        scope = accounts[open_ | pd.Series(unseen, index=accounts.index)]
+        if scope.empty:
+            continue
+        signals = con.execute(
+            milestone_signals(workspace.events.table(con), scope, taxonomy, thresholds)
+        ).set_index("account_id")
+        for row in scope.itertuples():
+            _evaluate_account(outcome, journey, row, signals, thresholds, as_of)
+    return outcome
+
+
+def _accounts_with_start(facts: AccountFacts, as_of: dt.date) -> pd.DataFrame:
+    starts = day_of(facts.starts())
+    accounts = facts.accounts.assign(
+        start_day=facts.accounts["account_id"].map(starts)
+    ).dropna(subset=["start_day"])
+    accounts["start_day"] = accounts["start_day"].astype("int64")
+    accounts = accounts[accounts["start_day"] <= day_number(as_of)].copy()
+    accounts["age"] = day_number(as_of) - accounts["start_day"]
+    accounts["seats"] = accounts["seats"].fillna(0)
+    return accounts
+
+
+def _evaluate_account(
+    outcome: JourneyOutcome,
+    journey: Journey,
+    row: Any,
+    signals: pd.DataFrame,
+    thresholds: list[float],
+    as_of: dt.date,
+) -> None:
+    started_on = from_day_number(row.start_day)
+    found = signals.loc[row.account_id] if row.account_id in signals.index else None
+    achieved = {}
+    for milestone in journey.milestones:
+        if milestone.signal == "seat_activation":
+            column = f"seat_activation_{thresholds.index(milestone.threshold)}"
+        else:
+            column = milestone.signal
+        value = None if found is None else found[column]
+        achieved[milestone.key] = None if pd.isna(value) else from_day_number(value)
+
+    calendar = calendar_for(row.country)
+    statuses = rules.evaluate(journey, started_on, achieved, as_of, calendar)
+    for status in statuses:
+        outcome.states.append(_state_row(row.id, journey, started_on, status, as_of))
+    if row.age < journey.window_days and any(
+        status.achieved_on is None for status in statuses
+    ):
+        outcome.open_accounts.add(row.account_id)
+    for alert in rules.alerts(journey, statuses, as_of, calendar):
+        outcome.raised.append(
+            Raised(
+                row.id, row.name, _int(row.csm_id), journey, started_on, alert, statuses
+            )
+        )
+
+
+def _int(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _state_row(
+    account_id: int,
+    journey: Journey,
+    started_on: dt.date,
+    status: rules.MilestoneStatus,
+    as_of: dt.date,
+) -> dict[str, Any]:
+    return {
+        "account_id": int(account_id),
+        "journey": journey.name,
+        "milestone": status.key,
+        "position": status.position,
+        "started_on": started_on,
+        "due_on": status.due_on,
+        "achieved_on": status.achieved_on,
+        "status": status.status,
+        "days_to_value": status.days_to_value,
+        "overdue_business_days": status.overdue_business_days,
+        "evaluated_on": as_of,
+    }
+
+
+def _task(session: Session, item: Raised) -> TaskSpec:
+    alert = item.alert
+    key = (
+        f"journey:{item.journey.name}:{item.account_db_id}:"
+        f"{item.started_on.isoformat()}:{alert.key}"
+    )
+    by_key = {status.key: status for status in item.statuses}
+    status = by_key[alert.milestone]
+    if alert.kind == "missed":
+        return TaskSpec(
+            occurrence_key=key,
+            kind="milestone_missed",
+            title=f"{item.account_name}: onboarding milestone missed: {status.title}",
+            body=(
+                f"'{status.title}' was due on {status.due_on.isoformat()} and is "
+                f"{status.overdue_business_days} business days late. Check in "
+                "with the customer, offer a 30-minute remediation call and the "
+                "Quick Win guide for their industry, and log the outcome."
+            ),
+            account_id=item.account_db_id,
+            assignee_id=item.csm_id,
+            role="csm",
+            due_on=alert.due_on,
+            priority="high",
+            source=f"journey:{item.journey.name}",
+        )
+    titles = ", ".join(by_key[key_].title for key_ in alert.milestones)
+    return TaskSpec(
+        occurrence_key=key,
+        kind="escalation",
+        title=(
+            f"{item.account_name}: escalation: {len(alert.milestones)} onboarding "
+            "milestones missed in a row"
+        ),
+        body=(
+            f"Missed in a row: {titles}. The CSM has been alerted for each; the "
+            "account needs a manager's attention and a recovery plan."
+        ),
+        account_id=item.account_db_id,
+        assignee_id=manager_of(session, item.csm_id),
+        role="manager",
+        due_on=alert.due_on,
+        priority="urgent",
+        source=f"journey:{item.journey.name}",
+    )

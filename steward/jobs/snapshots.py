@@ -1,0 +1,152 @@
+"""What the daily run keeps: score history rows and lifecycle moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from steward.jobs.milestones import JourneyOutcome
+from steward.journeys.lifecycle import StageFacts, next_stage
+from steward.metrics.catalogue import CATALOGUE
+from steward.metrics.facts import AccountFacts, day_of
+from steward.scoring.score import contributions_by_account
+from steward.scoring.scorecard import Scorecard
+from steward.store.models import Account, AuditEntry, LifecycleChange
+
+
+def health_rows(
+    card: Scorecard,
+    metrics: pd.DataFrame,
+    scores: pd.DataFrame,
+    ids: pd.Series,
+    as_of: dt.date,
+) -> list[dict[str, Any]]:
+    """One ``health_scores`` row per scored account, JSON-safe (no NaN)."""
+    shown = [name for name in CATALOGUE if name in metrics.columns]
+    parts = contributions_by_account(card, metrics.loc[scores.index], scores)
+    values = metrics.loc[scores.index, shown].to_dict("index")
+    rows = []
+    for account_id, status, score, band, churn in zip(
+        scores.index,
+        scores["status"],
+        scores["score"],
+        scores["band"],
+        scores["churn_probability"],
+        strict=True,
+    ):
+        rows.append(
+            {
+                "account_id": int(ids[account_id]),
+                "as_of": as_of,
+                "status": status,
+                "score": _number(score),
+                "band": band,
+                "churn_probability": _number(churn),
+                "scorecard": card.name,
+                "scorecard_version": card.version,
+                "contributions": parts[account_id],
+                "metrics": {
+                    name: _number(value) for name, value in values[account_id].items()
+                },
+            }
+        )
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(number, 6) if math.isfinite(number) else None
+
+
+def stage_changes(
+    session: Session,
+    facts: AccountFacts,
+    live: pd.DataFrame,
+    scores: pd.DataFrame,
+    journeys: JourneyOutcome,
+    as_of: dt.date,
+    actor: str,
+) -> int:
+    """Apply the lifecycle rules; record every move with its reason."""
+    renewal = _days_to_renewal(facts, as_of)
+    churned = set(facts.outcomes.loc[facts.outcomes["kind"] == "churned", "account_id"])
+    moves = []
+    for account in facts.accounts.itertuples():
+        is_live = account.account_id in live.index
+        band = scores.at[account.account_id, "band"] if is_live else None
+        stage_facts = StageFacts(
+            live=is_live,
+            churned=account.account_id in churned,
+            onboarding_open=account.account_id in journeys.open_accounts,
+            band=band,
+            days_to_renewal=renewal.get(account.account_id),
+        )
+        change = next_stage(account.lifecycle_stage, stage_facts)
+        if change is not None:
+            moves.append((account, *change))
+    _record_moves(session, moves, as_of, actor)
+    return len(moves)
+
+
+def _record_moves(
+    session: Session, moves: list[tuple[Any, str, str]], as_of: dt.date, actor: str
+) -> None:
+    """Bulk writes: the first run over a large book may move every account."""
+    if not moves:
+        return
+    session.execute(
+        update(Account),
+        [
+            {"id": int(account.id), "lifecycle_stage": stage}
+            for account, stage, _ in moves
+        ],
+    )
+    session.execute(
+        insert(LifecycleChange),
+        [
+            {
+                "account_id": int(account.id),
+                "from_stage": account.lifecycle_stage,
+                "stage": stage,
+                "changed_on": as_of,
+                "changed_by": actor,
+                "reason": reason,
+            }
+            for account, stage, reason in moves
+        ],
+    )
+    session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "actor": actor,
+                "action": "lifecycle.changed",
+                "entity": "account",
+                "entity_id": account.account_id,
+                "detail": {"from": account.lifecycle_stage, "to": stage, "why": reason},
+            }
+            for account, stage, reason in moves
+        ],
+    )
+
+
+def _days_to_renewal(facts: AccountFacts, as_of: dt.date) -> dict[str, int]:
+    """Days from ``as_of`` to the end of each account's current contract."""
+    contracts = facts.contracts.assign(
+        start=day_of(facts.contracts["start_date"]),
+        end=day_of(facts.contracts["end_date"]),
+    )
+    today = (as_of - dt.date(1970, 1, 1)).days
+    current = contracts[(contracts["start"] <= today) & (contracts["end"] >= today)]
+    ends = current.groupby("account_id")["end"].max()
+    return {account: int(end - today) for account, end in ends.items()}

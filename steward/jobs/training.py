@@ -1,0 +1,104 @@
+"""Observations and labels for fitting a scorecard, from metrics and outcomes.
+
+Two shapes of history:
+
+* dated churn (renewal outcomes with dates): weekly observations of every live
+  account, each labelled by whether the account churned within the
+  scorecard's horizon after it; observations too recent to know are left out.
+* undated churn (a snapshot data set that only says who left): one
+  observation per account as of one day, labelled by that flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from steward.errors import NotEnoughHistory
+from steward.metrics.catalogue import from_day_number
+from steward.metrics.facts import AccountFacts, day_of
+
+MAX_WEEKS = 156
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    last_observation: dt.date
+    weeks: int
+
+
+def churn_days(facts: AccountFacts) -> pd.DataFrame:
+    """Every dated churn: from outcomes and from contracts closed as churned."""
+    outcomes = facts.outcomes[facts.outcomes["kind"] == "churned"]
+    contracts = facts.contracts[facts.contracts["outcome"] == "churned"]
+    both = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "account_id": outcomes["account_id"],
+                    "day": day_of(outcomes["occurred_on"]),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "account_id": contracts["account_id"],
+                    "day": day_of(contracts["closed_on"]),
+                }
+            ),
+        ]
+    )
+    return both.dropna().drop_duplicates().astype({"day": "int64"})
+
+
+def undated_churners(facts: AccountFacts) -> set[str]:
+    outcomes = facts.outcomes
+    undated = outcomes[(outcomes["kind"] == "churned") & outcomes["occurred_on"].isna()]
+    return set(undated["account_id"])
+
+
+def plan_history(
+    first_day: int, last_day: int, window_days: int, horizon_days: int
+) -> HistoryPlan:
+    """Weekly observations whose window is full and whose horizon is known."""
+    last = last_day - horizon_days
+    first = first_day + window_days - 1
+    if last < first:
+        raise NotEnoughHistory(
+            f"fitting needs at least {window_days + horizon_days} days of events "
+            f"and outcomes (a {window_days}-day metric window plus the "
+            f"{horizon_days}-day churn horizon); the data covers "
+            f"{last_day - first_day + 1} days "
+            f"({from_day_number(first_day)} to {from_day_number(last_day)})"
+        )
+    weeks = min((last - first) // 7 + 1, MAX_WEEKS)
+    return HistoryPlan(from_day_number(last), weeks)
+
+
+def label_history(
+    history: pd.DataFrame, churns: pd.DataFrame, horizon_days: int
+) -> pd.Series:
+    """True where the account churned in ``(observed_day, observed_day + horizon]``."""
+    if churns.empty:
+        return pd.Series(False, index=history.index, name="churned")
+    rows = pd.DataFrame(
+        {
+            "account_id": history["account_id"].to_numpy(),
+            "observed_day": history["observed_day"].astype("int64").to_numpy(),
+            "position": np.arange(len(history)),
+        }
+    ).sort_values("observed_day")
+    # The first churn strictly after each observation day.
+    following = pd.merge_asof(
+        rows,
+        churns.sort_values("day"),
+        left_on="observed_day",
+        right_on="day",
+        by="account_id",
+        direction="forward",
+        allow_exact_matches=False,
+    ).sort_values("position")
+    within = (following["day"] - following["observed_day"]) <= horizon_days
+    return pd.Series(within.to_numpy(), index=history.index, name="churned")

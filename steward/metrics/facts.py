@@ -1,0 +1,127 @@
+"""Plain frames of what the operational store knows, for the metric step.
+
+The only module of ``steward.metrics`` that reads the store: everything else
+here takes these frames and returns frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from steward.store.models import (
+    Account,
+    Contract,
+    NpsResponse,
+    Outcome,
+    Ticket,
+)
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """One frame per kind of record; ``account_id`` is the external id throughout."""
+
+    accounts: pd.DataFrame
+    contracts: pd.DataFrame
+    tickets: pd.DataFrame
+    nps: pd.DataFrame
+    outcomes: pd.DataFrame
+
+    def starts(self) -> pd.Series:
+        """Each account's first contract start (or signing date), by account id."""
+        first = self.contracts.groupby("account_id")["start_date"].min()
+        signed = self.accounts.set_index("account_id")["signed_on"].dropna()
+        both = pd.concat([first, signed[~signed.index.isin(first.index)]])
+        return both.sort_index()
+
+
+def load_facts(session: Session) -> AccountFacts:
+    ids = dict(session.execute(select(Account.id, Account.external_id)).all())
+
+    accounts = pd.DataFrame(
+        session.execute(
+            select(
+                Account.id,
+                Account.external_id,
+                Account.name,
+                Account.seats,
+                Account.arr,
+                Account.country,
+                Account.tier,
+                Account.csm_id,
+                Account.lifecycle_stage,
+                Account.signed_on,
+                Account.attributes,
+            )
+        ).all(),
+        columns=[
+            "id",
+            "account_id",
+            "name",
+            "seats",
+            "arr",
+            "country",
+            "tier",
+            "csm_id",
+            "lifecycle_stage",
+            "signed_on",
+            "attributes",
+        ],
+    )
+    contracts = _frame(
+        session,
+        select(
+            Contract.account_id,
+            Contract.start_date,
+            Contract.end_date,
+            Contract.seats,
+            Contract.arr,
+            Contract.outcome,
+            Contract.closed_on,
+        ),
+        ["account", "start_date", "end_date", "seats", "arr", "outcome", "closed_on"],
+        ids,
+    )
+    tickets = _frame(
+        session,
+        select(Ticket.account_id, Ticket.opened_at),
+        ["account", "opened_at"],
+        ids,
+    )
+    nps = _frame(
+        session,
+        select(NpsResponse.account_id, NpsResponse.responded_at, NpsResponse.score),
+        ["account", "responded_at", "score"],
+        ids,
+    )
+    outcomes = _frame(
+        session,
+        select(Outcome.account_id, Outcome.kind, Outcome.occurred_on),
+        ["account", "kind", "occurred_on"],
+        ids,
+    )
+    return AccountFacts(accounts, contracts, tickets, nps, outcomes)
+
+
+def _frame(
+    session: Session, query: object, columns: list[str], ids: dict[int, str]
+) -> pd.DataFrame:
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
+    frame.insert(0, "account_id", frame.pop("account").map(ids))
+    return frame
+
+
+def day_of(values: pd.Series) -> pd.Series:
+    """Dates or timestamps as day numbers since 1970-01-01 (float, NaN if missing).
+
+    Timestamps are taken in UTC; a plain date is that calendar day.
+    """
+    stamps = pd.to_datetime(values, utc=True, errors="coerce")
+    return (stamps - _EPOCH) // pd.Timedelta(days=1)
+
+
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")

@@ -1,0 +1,57 @@
+"""Compute the metric catalogue for a day, or as weekly history for training."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+
+from steward.events.store import EventStore
+from steward.metrics.assemble import metric_frame
+from steward.metrics.catalogue import (
+    EventTaxonomy,
+    day_number,
+    event_metric_history,
+    event_metrics_as_of,
+)
+from steward.metrics.facts import AccountFacts
+
+
+def metrics_as_of(
+    con: ibis.BaseBackend,
+    events: EventStore,
+    facts: AccountFacts,
+    as_of: dt.date,
+    window_days: int,
+    tx: EventTaxonomy,
+) -> pd.DataFrame:
+    """One row per account in the store, indexed by account id."""
+    table = events.table(con)
+    usage = con.execute(event_metrics_as_of(table, as_of, window_days, tx))
+    usage["observed_day"] = day_number(as_of)
+    observations = pd.DataFrame(
+        {"account_id": facts.accounts["account_id"], "observed_day": day_number(as_of)}
+    )
+    return metric_frame(observations, usage, facts).set_index("account_id")
+
+
+def metric_history(
+    con: ibis.BaseBackend,
+    events: EventStore,
+    facts: AccountFacts,
+    last_observation: dt.date,
+    weeks: int,
+    window_days: int,
+    tx: EventTaxonomy,
+) -> pd.DataFrame:
+    """Rows of (account_id, observed_day), weekly back from ``last_observation``."""
+    table = events.table(con)
+    usage = con.execute(
+        event_metric_history(table, last_observation, weeks, window_days, tx)
+    )
+    days = [day_number(last_observation) - 7 * k for k in range(weeks)]
+    observations = pd.MultiIndex.from_product(
+        [facts.accounts["account_id"], days], names=["account_id", "observed_day"]
+    ).to_frame(index=False)
+    return metric_frame(observations, usage, facts)

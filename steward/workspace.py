@@ -1,0 +1,81 @@
+"""One Steward installation: settings, the two stores and the config files.
+
+Built on demand (by the CLI, the web app factory or a test), never at import.
+Built-in scorecards, journeys and the event vocabulary are copied into the
+config folder by ``steward init`` and then loaded from there like any file a
+team writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import ibis
+
+from steward.config import Settings, load_settings
+from steward.events.store import EventStore
+from steward.journeys import journey as journeys
+from steward.metrics import config as metrics_config
+from steward.scoring import scorecard as scorecards
+from steward.store.db import Store
+
+
+@dataclass
+class Workspace:
+    settings: Settings = field(default_factory=load_settings)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.settings.store_url)
+
+    @cached_property
+    def events(self) -> EventStore:
+        return EventStore(self.settings.events_dir)
+
+    def event_engine(self) -> ibis.BaseBackend:
+        """A fresh in-memory DuckDB over the event files, in UTC."""
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return con
+
+    @property
+    def config_dir(self) -> Path:
+        return self.settings.config_dir
+
+    def scorecard_path(self, name: str = "default") -> Path:
+        return self.config_dir / "scorecards" / f"{name}.yaml"
+
+    def journey_paths(self) -> list[Path]:
+        return sorted((self.config_dir / "journeys").glob("*.yaml"))
+
+    def events_config_path(self) -> Path:
+        return self.config_dir / "events.yaml"
+
+    def init(self) -> list[Path]:
+        """Create the data folder, bring the schema up to date, add default config.
+
+        Files already present are left alone (they are the team's); returns the
+        files it wrote.
+        """
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        self.store.upgrade()
+        written = []
+        defaults = {
+            self.scorecard_path("default"): scorecards.DEFAULT_SCORECARD,
+            self.events_config_path(): metrics_config.BUILT_IN,
+        }
+        for source in sorted(journeys.BUILT_IN.glob("*.yaml")):
+            defaults[self.config_dir / "journeys" / source.name] = source
+        for target, source in defaults.items():
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                written.append(target)
+        return written
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.dispose()
