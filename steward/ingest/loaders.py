@@ -155,13 +155,13 @@ def ids_by_key(
     keys = list(dict.fromkeys(keys))
     if len(keys) > _SCAN_ABOVE:  # one scan beats hundreds of IN queries
         wanted = set(keys)
-        rows = session.execute(select(column, model.id)).tuples()
+        rows = session.execute(select(column, model.id))
         return {key: id_ for key, id_ in rows if key in wanted}
     found: dict[str, int] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         query = select(column, model.id).where(column.in_(chunk))
-        found.update(dict(session.execute(query).tuples().all()))
+        found.update({key: value for key, value in session.execute(query)})
     return found
 
 
@@ -232,7 +232,7 @@ def contract_accounts(session: Session, contract_ids: Iterable[str]) -> dict[str
             .join(Account, Contract.account_id == Account.id)
             .where(Contract.external_id.in_(chunk))
         )
-        found.update(dict(session.execute(query).tuples().all()))
+        found.update({key: value for key, value in session.execute(query)})
     return found
 
 
