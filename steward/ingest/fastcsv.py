@@ -138,6 +138,13 @@ def _blank(
     for record in undecided:
         cells = buffer[starts[record] : ends[record]]
         blank[record] = not meaningful[cells].any()
+    # A quoted delimiter or space is a value: let the csv module decide those.
+    for record in np.flatnonzero(blank & (ends > starts)):
+        cells = buffer[starts[record] : ends[record]]
+        if (cells == QUOTE).any():
+            line = cells.tobytes().decode("utf-8", errors="replace")
+            parsed = next(csv.reader([line], delimiter=chr(delimiter)), [])
+            blank[record] = not any(cell.strip() for cell in parsed)
     return blank
 
 

@@ -150,9 +150,11 @@ def _number_body(text: str) -> tuple[str, bool, bool]:
         negative, text = True, text[1:-1].strip()
     percent = text.endswith("%")
     text = text.rstrip("%").strip()
+    signed = False
     for _ in range(2):  # sign and currency come in either order: -$5, $-5
-        if text and text[0] in "-+−":
-            negative, text = negative or text[0] != "+", text[1:].strip()
+        if text and text[0] in "-+−" and not signed:
+            signed, negative = True, negative or text[0] != "+"
+            text = text[1:].strip()
         text = _CURRENCY.sub("", text).strip()
     return _GROUP_SPACES.sub("", text), negative, percent
 
