@@ -118,7 +118,9 @@ def coverage(scorecard: Scorecard, present: np.ndarray) -> np.ndarray:
     importance = np.array([f.importance for f in scorecard.factors])
     if importance.sum() == 0:
         importance = np.ones_like(importance)
-    return present.astype(float) @ importance / importance.sum()
+    # Counted from the missing side so that a complete account is exactly 1.0.
+    missing = (~present).astype(float) @ importance / importance.sum()
+    return np.clip(1.0 - missing, 0.0, 1.0)
 
 
 def score_frame(scorecard: Scorecard, metrics: pd.DataFrame) -> pd.DataFrame:
