@@ -221,7 +221,7 @@ def _add_tags(
                 {"account_id": account_id, "tag": t, "added_by": actor} for t in new
             )
     if rows:
-        session.execute(insert(AccountTag), rows)
+        session.execute(insert(AccountTag.__table__), rows)
 
 
 def _record_stages(
@@ -243,7 +243,7 @@ def _record_stages(
             rows.append((record.key, moved["from"], moved["to"]))
     if rows:
         session.execute(
-            insert(LifecycleChange),
+            insert(LifecycleChange.__table__),
             [
                 {
                     "account_id": changes.ids[key],

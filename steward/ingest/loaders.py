@@ -79,7 +79,7 @@ class Changes:
                 }
             )
         if entries:
-            session.execute(insert(AuditEntry), entries)
+            session.execute(insert(AuditEntry.__table__), entries)
 
 
 def upsert(
@@ -129,7 +129,7 @@ def upsert(
                 changes.change(record.key, name, old, value)
                 setattr(obj, name, value)
     if fresh:
-        session.execute(insert(model), fresh)
+        session.execute(insert(model.__table__), fresh)
     session.flush()
     changes.ids = ids_by_key(session, model, key_name, list(changes.positions))
     return changes, existing
@@ -206,7 +206,7 @@ def create_accounts(
         return {}
     rows = [{"external_id": key, "name": key} for key in external_ids]
     for start in range(0, len(rows), 5_000):
-        session.execute(insert(Account), rows[start : start + 5_000])
+        session.execute(insert(Account.__table__), rows[start : start + 5_000])
     audit = [
         {
             "actor": actor,
@@ -217,7 +217,7 @@ def create_accounts(
         }
         for key in external_ids
     ]
-    session.execute(insert(AuditEntry), audit)
+    session.execute(insert(AuditEntry.__table__), audit)
     return ids_by_key(session, Account, "external_id", external_ids)
 
 
@@ -245,7 +245,7 @@ def users_by_email(
     new = sorted(emails - set(known))
     if new:
         session.execute(
-            insert(User),
+            insert(User.__table__),
             [{"email": email, "name": email, "role": "csm"} for email in new],
         )
         entries = [
@@ -258,7 +258,7 @@ def users_by_email(
             }
             for email in new
         ]
-        session.execute(insert(AuditEntry), entries)
+        session.execute(insert(AuditEntry.__table__), entries)
         known |= ids_by_key(session, User, "email", new)
     return known
 
