@@ -74,7 +74,7 @@ def prepare(table: RawTable, source: Source) -> Prepared:
     for name, spec in source.attributes.items():
         key = f"attributes.{name}"
         prepared.columns[key] = spec.column
-        target = values_target(spec.type or "string")
+        target = Target(spec.type or "string")
         prepared.attributes[name] = _field(prepared, table, source, key, spec, target)
     for column in source.properties:
         cells = _column(table, column, "properties")
@@ -82,10 +82,6 @@ def prepare(table: RawTable, source: Source) -> Prepared:
     _fill_keys(prepared)
     _reject_duplicates(prepared, KEYS[source.kind])
     return prepared
-
-
-def values_target(type: str) -> Target:
-    return Target(type)
 
 
 def _field(

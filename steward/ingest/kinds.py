@@ -27,6 +27,7 @@ from steward.store.models import (
 )
 
 Columns = dict[str, list[Any]]
+Store = Callable[[Session, Prepared, Source, Columns, list[int], str], Changes]
 
 
 def load(
@@ -258,7 +259,7 @@ def _record_stages(
         )
 
 
-def _simple(model: type, entity: str, names: tuple[str, ...]):
+def _simple(model: type, entity: str, names: tuple[str, ...]) -> Store:
     def store(
         session: Session,
         prepared: Prepared,
@@ -282,7 +283,7 @@ def _with_reference(
     names: tuple[str, ...],
     reference: str,
     resolve: Callable[[Session, set[str]], dict[str, int]],
-):
+) -> Store:
     """Like ``_simple``, with one optional reference (an outcome's contract, an
     NPS response's contact) resolved by ``resolve``; an unknown one is a warning."""
 

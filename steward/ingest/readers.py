@@ -1,7 +1,9 @@
 """Files into columns of text, each row keeping the number a person would see.
 
-Delimited text (CSV, TSV, TXT) is parsed by the standard library's ``csv``
-module; JSON Lines by ``json``; Parquet by pyarrow. Every column comes back as
+Delimited text (CSV, TSV, TXT) is parsed by pyarrow (see ``fastcsv``), or by
+the standard library's ``csv`` module when the fast path cannot be trusted or
+the columns are separated by runs of spaces; JSON Lines by ``json``; Parquet
+by pyarrow. Every column comes back as
 a pyarrow array: text with surrounding whitespace trimmed and blank cells as
 null (Parquet columns keep their own types). Row numbers are what a
 spreadsheet shows (header = row 1, first data row = 2, a quoted newline does
