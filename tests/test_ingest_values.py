@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from steward.ingest import dates, values
@@ -71,6 +71,7 @@ def test_a_column_proving_both_decimal_marks_is_a_conflict() -> None:
     )
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(
     st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False),
     st.sampled_from([(",", "."), (".", ","), (" ", ","), ("", "."), ("", ",")]),
@@ -237,6 +238,7 @@ def test_an_explicit_format_is_the_only_reading() -> None:
     assert converted.bad == {1: "does not match the format %Y%m%d"}
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(
     st.lists(st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)), min_size=1),
     st.booleans(),
@@ -253,6 +255,7 @@ def test_a_column_with_one_proving_cell_reads_every_cell_in_its_order(
     assert converted.values.to_pylist() == [proof, *days]
 
 
+@settings(deadline=None)  # speed is measured in benchmarks/, not here
 @given(st.datetimes(dt.datetime(1971, 1, 1), dt.datetime(2100, 1, 1)))
 def test_iso_timestamps_round_trip_through_utc(moment: dt.datetime) -> None:
     moment = moment.replace(microsecond=0, tzinfo=dt.UTC)
