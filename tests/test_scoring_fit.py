@@ -310,4 +310,8 @@ def test_learned_telco_score_matches_a_plain_logistic_regression(telco):
         len(test) for _, test in folds.split(telco, churned)
     ]
     assert report.imputed["TotalCharges"].missing == 11
+    # tenure and TotalCharges (Spearman 0.89) predict differently: not averaged.
+    assert report.groups == {}
+    assert list(report.kept_apart) == ["tenure+TotalCharges"]
+    assert report.kept_apart["tenure+TotalCharges"] > 0.002
     assert report.verdict == "new_weights"

@@ -32,6 +32,7 @@ def build_report(
     test: np.ndarray,
     time_ordered: bool,
     imputed: dict[str, ImputedMetric],
+    kept_apart: dict[str, float],
     regularisation_c: float,
     seed: int,
 ) -> FitReport:
@@ -44,8 +45,9 @@ def build_report(
             _verdict_sentence(score, verdict, current.version),
             _mode_sentence(time_ordered, len(folds), current.horizon_days),
             _challenger_sentence(challenger, score),
+            _kept_apart_sentence(kept_apart),
         ]
-    )
+    ).strip()
     return FitReport(
         mode="time_ordered" if time_ordered else "cross_validated",
         observations=int(churned.size),
@@ -68,6 +70,7 @@ def build_report(
         transforms=dict(plan.transforms),
         groups={name: [m for m, _ in members] for name, members in plan.groups.items()},
         imputed=imputed,
+        kept_apart=kept_apart,
         regularisation_c=regularisation_c,
         seed=seed,
     )
@@ -133,6 +136,16 @@ def _challenger_sentence(challenger: Measured, score: Measured) -> str:
             "thresholds), worth a look at the metrics."
         )
     return sentence + "."
+
+
+def _kept_apart_sentence(kept_apart: dict[str, float]) -> str:
+    if not kept_apart:
+        return ""
+    named = ", ".join(f"{name} ({cost:.3f})" for name, cost in kept_apart.items())
+    return (
+        "Strongly correlated metrics kept as separate factors because averaging "
+        f"them cost backtest AUC: {named}."
+    )
 
 
 def _interval(interval: Interval, digits: int = 3) -> str:

@@ -191,26 +191,28 @@ def contributions_by_account(
 ) -> dict[Any, dict[str, dict[str, Any]]]:
     """:func:`contributions` for every account of :func:`score_frame`'s output."""
     present = ~np.isnan(log_odds_matrix(scorecard, metrics))
-    columns = []
+    per_factor = []
     for i, factor in enumerate(scorecard.factors):
-        values = metrics[factor.metric].astype(object).to_numpy()
-        points = scored[f"points.{factor.metric}"].to_numpy(dtype=float)
-        columns.append((factor.metric, values, points, present[:, i]))
-
-    result: dict[Any, dict[str, dict[str, Any]]] = {}
-    for row, account in enumerate(metrics.index):
-        result[account] = {
-            metric: {
-                "value": _plain(values[row]) if known[row] else None,
-                "points": float(points[row]),
-                "missing": not bool(known[row]),
-            }
-            for metric, values, points, known in columns
-        }
-    return result
+        values = metrics[factor.metric].tolist()
+        points = scored[f"points.{factor.metric}"].to_numpy(dtype=float).tolist()
+        known = present[:, i].tolist()
+        per_factor.append(
+            [
+                {"value": _plain(v) if k else None, "points": p, "missing": not k}
+                for v, p, k in zip(values, points, known, strict=True)
+            ]
+        )
+    names = [factor.metric for factor in scorecard.factors]
+    rows = zip(*per_factor, strict=True)
+    return {
+        account: dict(zip(names, row, strict=True))
+        for account, row in zip(metrics.index, rows, strict=True)
+    }
 
 
 def _plain(value: Any) -> Any:
+    if type(value) in (float, int, str, bool):
+        return value
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool | int | float | str):

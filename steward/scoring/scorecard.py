@@ -136,6 +136,8 @@ class FitReport(_Strict):
     transforms: dict[str, Literal["none", "log1p"]] = {}
     groups: dict[str, list[str]] = {}
     imputed: dict[str, ImputedMetric] = {}
+    # correlated groups fitted as separate factors -> AUC averaging would cost
+    kept_apart: dict[str, float] = {}
     regularisation_c: float = 1.0
     seed: int = 0
 
