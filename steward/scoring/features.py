@@ -51,7 +51,9 @@ def plan_features(current: Scorecard, features: pd.DataFrame) -> FeaturePlan:
 
     A metric is a category when the current scorecard says so or its values are
     not numbers. A numeric metric is log1p-transformed when it is skewed
-    (skewness > 1) and never negative.
+    (skewness > 1) and never negative. These choices are made once on all
+    training rows, so a time-ordered backtest sees the later rows' spread (never
+    their outcomes) when choosing them; per-fold choices would cost a refit each.
     """
     metrics = tuple(f.metric for f in current.factors)
     categorical = frozenset(
@@ -156,7 +158,10 @@ class Encoder:
 
         The model predicts churning; a scorecard weight is the log-odds of
         staying, hence the sign flips. Category levels are centred on their
-        training shares and the shift moves into the intercept.
+        training shares and the shift moves into the intercept. Scoring gives a
+        missing value 0 points (the training mean, or the average level) while
+        fitting imputed the median (or no level), so accounts with missing
+        values score slightly differently from how the model saw them.
         """
         weights = dict(zip(self._column_names(), -np.asarray(coef), strict=True))
         stay_intercept = -float(intercept)
