@@ -12,7 +12,16 @@ from steward.errors import ImportFailed
 from steward.events.store import EventStore
 from steward.ingest import exit_code, import_file, import_mapping
 from steward.store.db import Store
-from steward.store.models import Account, AuditEntry, Contract, ImportRun, User
+from steward.store.models import (
+    Account,
+    AuditEntry,
+    Contact,
+    Contract,
+    ImportRun,
+    LifecycleChange,
+    NpsResponse,
+    User,
+)
 
 ACCOUNTS_1252 = (
     "id;name;arr;signed;renewal;seats\r\n"
@@ -387,3 +396,89 @@ def test_mapping_sources_are_imported_in_dependency_order(
         ("contracts.csv", "contracts", 1),
     ]
     assert exit_code(reports) == 0
+
+
+def test_accounts_with_owners_tags_and_stage_then_contacts_and_nps(
+    store: Store, events: EventStore, tmp_path: Path
+) -> None:
+    accounts = write(
+        tmp_path / "accounts.csv",
+        "id,name,csm,stage,labels,country\n"
+        "A-1,Acme,Ana@X.io,Adoption,vip;emea,UK\n"
+        "A-2,Beta,ana@x.io,,,Germany\n",
+    )
+    contacts = write(
+        tmp_path / "contacts.csv",
+        "account,email,role\nA-1,cto@acme.io,Executive Sponsor\nA-2,,champion\n",
+    )
+    nps = write(
+        tmp_path / "nps.csv",
+        "account,who,score,at\nA-1,cto@acme.io,9,2024-05-01\nA-1,ghost@acme.io,11,"
+        "2024-05-02\nA-2,nobody@x.io,3,2024-05-03\n",
+    )
+    account_fields = {
+        "external_id": "id",
+        "name": "name",
+        "csm_email": "csm",
+        "lifecycle_stage": "stage",
+        "tags": {"column": "labels", "split": ";"},
+        "country": "country",
+    }
+
+    import_file(store, events, accounts, "accounts", account_fields)
+    people = import_file(
+        store,
+        events,
+        contacts,
+        "contacts",
+        {"account": "account", "email": "email", "role": "role"},
+    )
+    scores = import_file(
+        store,
+        events,
+        nps,
+        "nps",
+        {
+            "account": "account",
+            "contact": "who",
+            "score": "score",
+            "responded_at": "at",
+        },
+    )
+
+    assert [str(p) for p in people.problems] == [
+        "contacts.csv, row 3, column 'email': required value is missing "
+        "(external_id or email)"
+    ]
+    assert [str(p) for p in scores.problems] == [
+        "nps.csv, row 3, column 'score': not between 0 and 10 (value '11')",
+        "nps.csv, row 4, column 'who': unknown contact 'nobody@x.io'; stored "
+        "without it",
+    ]
+    with store.session() as session:
+        acme = session.scalars(
+            select(Account).where(Account.external_id == "A-1")
+        ).one()
+        beta = session.scalars(
+            select(Account).where(Account.external_id == "A-2")
+        ).one()
+        csm = session.get(User, acme.csm_id)
+        contact = session.scalars(select(Contact)).one()
+        responses = session.scalars(
+            select(NpsResponse).order_by(NpsResponse.score)
+        ).all()
+        stages = session.scalars(select(LifecycleChange)).all()
+        tags = sorted(t.tag for t in acme.tags)
+    assert (csm.email, csm.role, beta.csm_id) == ("ana@x.io", "csm", csm.id)
+    assert (acme.country, beta.country) == ("GB", "DE")
+    assert (acme.lifecycle_stage, beta.lifecycle_stage) == (
+        "adoption",
+        "contract_signed",
+    )
+    assert [(s.account_id, s.from_stage, s.stage) for s in stages] == [
+        (acme.id, None, "adoption")
+    ]
+    assert tags == ["emea", "vip"]
+    assert (contact.external_id, contact.role) == ("cto@acme.io", "executive_sponsor")
+    assert [(r.score, r.contact_id) for r in responses] == [(3, None), (9, contact.id)]
+    assert responses[1].external_id.startswith("auto-")

@@ -128,8 +128,13 @@ def upsert(
             elif old != value:
                 changes.change(record.key, name, old, value)
                 setattr(obj, name, value)
-    if fresh:
-        session.execute(insert(model.__table__), fresh)
+    # A multi-row insert needs the same columns in every row: a row that left
+    # out a column (to take its default) goes with the rows like it.
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in fresh:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for rows in groups.values():
+        session.execute(insert(model.__table__), rows)
     session.flush()
     changes.ids = ids_by_key(session, model, key_name, list(changes.positions))
     return changes, existing
