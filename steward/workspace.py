@@ -12,15 +12,18 @@ import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-import ibis
+from typing import TYPE_CHECKING
 
 from steward.config import Settings, load_settings
-from steward.events.store import EventStore
-from steward.journeys import journey as journeys
-from steward.metrics import config as metrics_config
-from steward.scoring import scorecard as scorecards
-from steward.store.db import Store
+
+if TYPE_CHECKING:
+    import ibis
+
+    from steward.events.store import EventStore
+    from steward.store.db import Store
+
+# The stores pull in SQLAlchemy, DuckDB, Ibis and pandas: imported when first
+# used, so that a CLI's --help does not wait for them.
 
 
 @dataclass
@@ -29,16 +32,23 @@ class Workspace:
 
     @cached_property
     def store(self) -> Store:
+        from steward.store.db import Store
+
         return Store(self.settings.store_url)
 
     @cached_property
     def events(self) -> EventStore:
+        from steward.events.store import EventStore
+
         return EventStore(self.settings.events_dir)
 
     def event_engine(self) -> ibis.BaseBackend:
         """A fresh in-memory DuckDB over the event files, in UTC."""
+        import ibis
+
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql("SET enable_progress_bar = false")
         return con
 
     @property
@@ -60,6 +70,10 @@ class Workspace:
         Files already present are left alone (they are the team's); returns the
         files it wrote.
         """
+        from steward.journeys import journey as journeys
+        from steward.metrics import config as metrics_config
+        from steward.scoring import scorecard as scorecards
+
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.store.upgrade()
         written = []

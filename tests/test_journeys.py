@@ -1,6 +1,7 @@
 import datetime as dt
 
 import holidays
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -200,3 +201,54 @@ def test_lifecycle_rules(current, facts, expected):
     change = next_stage(current, facts)
 
     assert (change[0] if change else None) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    accounts=st.lists(
+        st.tuples(
+            st.dates(min_value=D(2020, 1, 1), max_value=D(2025, 12, 31)),
+            st.sampled_from(["US", "GB", "DE", "IN", None, "ZZ"]),
+            st.lists(st.one_of(st.none(), st.integers(0, 120)), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    age=st.integers(min_value=0, max_value=150),
+)
+def test_vectorised_evaluation_equals_the_scalar_rule(accounts, age):
+    journey = load_journey(BUILT_IN / "onboarding.yaml")
+    keys = [milestone.key for milestone in journey.milestones]
+    starts = [start for start, _, _ in accounts]
+    as_of = max(starts) + dt.timedelta(days=age)
+    achieved = {
+        key: [
+            None if offsets[i] is None else start + dt.timedelta(days=offsets[i])
+            for start, _, offsets in accounts
+        ]
+        for i, key in enumerate(keys)
+    }
+
+    table = rules.evaluate_many(
+        journey,
+        np.array(starts, dtype="datetime64[D]"),
+        np.array([country for _, country, _ in accounts], dtype=object),
+        {
+            key: np.array(
+                [np.datetime64(d, "D") if d else np.datetime64("NaT") for d in days],
+                dtype="datetime64[D]",
+            )
+            for key, days in achieved.items()
+        },
+        as_of,
+    )
+
+    for index, (start, country, _) in enumerate(accounts):
+        expected = rules.evaluate(
+            journey,
+            start,
+            {key: achieved[key][index] for key in keys},
+            as_of,
+            calendar_for(country),
+        )
+        assert rules.statuses_of(table[table["account"] == index]) == expected

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from steward.errors import AccountNotFound, StewardError
-from steward.metrics.catalogue import CATALOGUE
+from steward.metrics.definitions import CATALOGUE
 from steward.store.models import (
     Account,
     Contract,

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from steward.cli.common import console, handles_errors, open_workspace, parse_day, steps
-from steward.jobs.fit import fit_workspace
-from steward.jobs.run import STEPS, RunSummary, run_daily
-from steward.scoring.scorecard import FitReport
+
+if TYPE_CHECKING:
+    from steward.jobs.run import RunSummary
+    from steward.scoring.scorecard import FitReport
+
+# The jobs import pandas, Ibis and scikit-learn; loading them only when a
+# command runs keeps `steward --help` quick.
 
 
 @handles_errors
@@ -28,6 +33,8 @@ def run(
 
     Example: steward run --as-of 2024-06-30
     """
+    from steward.jobs.run import STEPS, run_daily
+
     day = parse_day(as_of) or dt.datetime.now(dt.UTC).date()
     workspace = open_workspace()
     with steps(STEPS, f"Daily run {day}") as step:
@@ -68,6 +75,8 @@ def fit(
 
     Example: steward fit --scorecard default
     """
+    from steward.jobs.fit import fit_workspace
+
     workspace = open_workspace()
     with steps(("history", "fit", "save"), "Fitting") as step:
         result = fit_workspace(

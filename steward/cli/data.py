@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from steward.cli.common import console, handles_errors, open_workspace
 from steward.errors import StewardError
-from steward.ingest import ImportReport, exit_code, import_file, import_mapping
-from steward.ingest.mapping import load_mapping
-from steward.ingest.readers import read_table
-from steward.ingest.targets import KINDS, TARGETS
 from steward.reports.spreadsheet import safe_cell
+
+if TYPE_CHECKING:
+    from steward.ingest import ImportReport
 
 SHIPPED = Path(__file__).parents[1] / "ingest" / "mappings"
 SHOWN_PROBLEMS = 20
@@ -44,7 +44,9 @@ def import_(
         None, help="Mapping file, or a shipped one: ravenstack, telco, cdnow, sparkify."
     ),
     kind: str = typer.Option(
-        None, help=f"Import one file as this kind ({', '.join(KINDS)})."
+        None,
+        help="Import one file as this kind: users, accounts, contacts, contracts, "
+        "outcomes, tickets, nps or events.",
     ),
     errors_csv: Path = typer.Option(None, help="Write every problem to this CSV file."),
 ) -> None:
@@ -60,6 +62,9 @@ def import_(
     """
     if not data.exists():
         raise typer.BadParameter(f"{data} does not exist", param_hint="DATA")
+    from steward.ingest import exit_code, import_file, import_mapping
+    from steward.ingest.targets import KINDS
+
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(
             f"{kind!r} is not a kind; use one of {', '.join(KINDS)}",
@@ -97,6 +102,9 @@ def import_(
 def _one_of_mapping(
     workspace, path: Path, data: Path, kind: str | None
 ) -> ImportReport:
+    from steward.ingest import import_file
+    from steward.ingest.mapping import load_mapping
+
     sources = load_mapping(path).sources
     if kind is not None:
         sources = [source for source in sources if source.kind == kind]
@@ -115,6 +123,9 @@ def _one_of_mapping(
 
 def _same_names(path: Path, kind: str) -> dict[str, str]:
     """Map each Steward field to the column of the same name, where there is one."""
+    from steward.ingest.readers import read_table
+    from steward.ingest.targets import TARGETS
+
     columns = set(read_table(path).columns)
     fields = {name: name for name in TARGETS[kind] if name in columns}
     missing = [

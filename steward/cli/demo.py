@@ -10,11 +10,7 @@ import typer
 
 from steward.cli.common import console, handles_errors, open_workspace, parse_day, steps
 from steward.cli.daily import print_report, print_summary
-from steward.demo.company import generate_company
 from steward.errors import StewardError
-from steward.ingest import exit_code, import_mapping
-from steward.jobs.fit import fit_workspace
-from steward.jobs.run import run_daily
 
 MAPPING = Path(__file__).parents[1] / "demo" / "mapping.yaml"
 MARKER = ".steward-demo"
@@ -35,6 +31,11 @@ def demo(
 
     Example: steward demo --accounts 300
     """
+    from steward.demo.company import generate_company
+    from steward.ingest import exit_code, import_mapping
+    from steward.jobs.fit import fit_workspace
+    from steward.jobs.run import run_daily
+
     day = parse_day(as_of) or dt.datetime.now(dt.UTC).date()
     workspace = open_workspace(must_exist=False)
     home = workspace.settings.home

@@ -16,7 +16,7 @@ from steward.jobs.training import (
     plan_history,
     undated_churners,
 )
-from steward.metrics.catalogue import day_number, from_day_number
+from steward.metrics.catalogue import day_number, from_day_number, with_day
 from steward.metrics.config import load_events_config
 from steward.metrics.facts import AccountFacts, load_facts
 from steward.metrics.service import metric_history, metrics_as_of
@@ -97,12 +97,11 @@ def _features(card: Scorecard, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _event_days(con: ibis.BaseBackend, workspace: Workspace) -> tuple[int, int] | None:
-    table = workspace.events.table(con)
-    seconds = table.ts.epoch_seconds()
-    bounds = con.execute(table.aggregate(first=seconds.min(), last=seconds.max()))
+    table = with_day(workspace.events.table(con))
+    bounds = con.execute(table.aggregate(first=table.day.min(), last=table.day.max()))
     if bounds.empty or pd.isna(bounds["first"].iloc[0]):
         return None
-    return int(bounds["first"].iloc[0]) // 86400, int(bounds["last"].iloc[0]) // 86400
+    return int(bounds["first"].iloc[0]), int(bounds["last"].iloc[0])
 
 
 def _dated(

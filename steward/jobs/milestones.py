@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +16,8 @@ from steward.accounts.tasks import TaskSpec, manager_of
 from steward.journeys import milestones as rules
 from steward.journeys.calendar import calendar_for
 from steward.journeys.journey import Journey, load_journey
-from steward.metrics.catalogue import EventTaxonomy, day_number, from_day_number
-from steward.metrics.facts import AccountFacts, day_of
+from steward.metrics.catalogue import EventTaxonomy, day_number
+from steward.metrics.facts import AccountFacts
 from steward.metrics.signals import milestone_signals
 from steward.store.models import MilestoneState
 from steward.store.upsert import upsert
@@ -99,13 +100,12 @@ def evaluate_journeys(
         signals = con.execute(
             milestone_signals(workspace.events.table(con), scope, taxonomy, thresholds)
         ).set_index("account_id")
-        for row in scope.itertuples():
-            _evaluate_account(outcome, journey, row, signals, thresholds, as_of)
+        _evaluate_scope(outcome, journey, scope, signals, thresholds, as_of)
     return outcome
 
 
 def _accounts_with_start(facts: AccountFacts, as_of: dt.date) -> pd.DataFrame:
-    starts = day_of(facts.starts())
+    starts = facts.start_days()
     accounts = facts.accounts.assign(
         start_day=facts.accounts["account_id"].map(starts)
     ).dropna(subset=["start_day"])
@@ -113,68 +113,108 @@ def _accounts_with_start(facts: AccountFacts, as_of: dt.date) -> pd.DataFrame:
     accounts = accounts[accounts["start_day"] <= day_number(as_of)].copy()
     accounts["age"] = day_number(as_of) - accounts["start_day"]
     accounts["seats"] = accounts["seats"].fillna(0)
+    accounts["country"] = accounts["country"].fillna("")
     return accounts
 
 
-def _evaluate_account(
+def _evaluate_scope(
     outcome: JourneyOutcome,
     journey: Journey,
-    row: Any,
+    scope: pd.DataFrame,
     signals: pd.DataFrame,
     thresholds: list[float],
     as_of: dt.date,
 ) -> None:
-    started_on = from_day_number(row.start_day)
-    found = signals.loc[row.account_id] if row.account_id in signals.index else None
+    scope = scope.reset_index(drop=True)
+    found = signals.reindex(scope["account_id"])
     achieved = {}
     for milestone in journey.milestones:
         if milestone.signal == "seat_activation":
             column = f"seat_activation_{thresholds.index(milestone.threshold)}"
         else:
             column = milestone.signal
-        value = None if found is None else found[column]
-        achieved[milestone.key] = None if pd.isna(value) else from_day_number(value)
+        achieved[milestone.key] = _days(found[column].to_numpy(dtype=float))
+    started = _days(scope["start_day"].to_numpy(dtype=float))
+    table = rules.evaluate_many(
+        journey, started, scope["country"].to_numpy(dtype=object), achieved, as_of
+    )
 
-    calendar = calendar_for(row.country)
-    statuses = rules.evaluate(journey, started_on, achieved, as_of, calendar)
-    for status in statuses:
-        outcome.states.append(_state_row(row.id, journey, started_on, status, as_of))
-    if row.age < journey.window_days and any(
-        status.achieved_on is None for status in statuses
-    ):
-        outcome.open_accounts.add(row.account_id)
-    for alert in rules.alerts(journey, statuses, as_of, calendar):
-        outcome.raised.append(
-            Raised(
-                row.id, row.name, _int(row.csm_id), journey, started_on, alert, statuses
+    table["account_id"] = scope["id"].to_numpy()[table["account"]]
+    outcome.states.extend(_state_rows(journey, table, started, as_of))
+    reached = table.groupby("account")["achieved_on"].count().to_numpy()
+    unreached = reached < len(journey.milestones)
+    young = scope["age"].to_numpy() < journey.window_days
+    for index in np.flatnonzero(young & unreached):
+        outcome.open_accounts.add(scope.at[index, "account_id"])
+
+    # Only accounts with a miss inside the alert window can raise anything.
+    recent = (np.datetime64(as_of, "D") - table["missed_on"]).dt.days
+    missed = (table["status"] == "missed") | (
+        table["achieved_on"] >= table["missed_on"]
+    )
+    candidates = table.loc[missed & (recent <= journey.alert_within_days), "account"]
+    chosen = table[table["account"].isin(set(candidates))]
+    for index, rows in chosen.groupby("account", sort=True):
+        row = scope.loc[index]
+        statuses = rules.statuses_of(rows)
+        calendar = calendar_for(row["country"])
+        for alert in rules.alerts(journey, statuses, as_of, calendar):
+            outcome.raised.append(
+                Raised(
+                    int(row["id"]),
+                    row["name"],
+                    _int(row["csm_id"]),
+                    journey,
+                    rules.day_of(started[index]),
+                    alert,
+                    statuses,
+                )
             )
-        )
+
+
+def _days(numbers: np.ndarray) -> np.ndarray:
+    """Day numbers (float, NaN for none) as ``datetime64[D]`` with NaT."""
+    days = np.full(numbers.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    present = ~np.isnan(numbers)
+    days[present] = numbers[present].astype("int64").astype("datetime64[D]")
+    return days
+
+
+def _state_rows(
+    journey: Journey, table: pd.DataFrame, started: np.ndarray, as_of: dt.date
+) -> list[dict[str, Any]]:
+    starts = pd.Series(started[table["account"]]).dt.date
+    achieved = table["achieved_on"].dt.date.astype(object)
+    achieved = achieved.where(table["achieved_on"].notna(), None)
+    frame = pd.DataFrame(
+        {
+            "account_id": table["account_id"].astype(int),
+            "journey": journey.name,
+            "milestone": table["key"],
+            "position": table["position"].astype(int),
+            "started_on": starts.to_numpy(),
+            "due_on": table["due_on"].dt.date,
+            "achieved_on": achieved,
+            "status": table["status"],
+            "days_to_value": table["days_to_value"].where(
+                table["days_to_value"] >= 0, None
+            ),
+            "overdue_business_days": table["overdue_business_days"].astype(int),
+            "evaluated_on": as_of,
+        }
+    )
+    rows = frame.to_dict("records")
+    for row in rows:
+        value = row["days_to_value"]
+        row["days_to_value"] = None if value is None or pd.isna(value) else int(value)
+        row["account_id"] = int(row["account_id"])
+        row["position"] = int(row["position"])
+        row["overdue_business_days"] = int(row["overdue_business_days"])
+    return rows
 
 
 def _int(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
-
-
-def _state_row(
-    account_id: int,
-    journey: Journey,
-    started_on: dt.date,
-    status: rules.MilestoneStatus,
-    as_of: dt.date,
-) -> dict[str, Any]:
-    return {
-        "account_id": int(account_id),
-        "journey": journey.name,
-        "milestone": status.key,
-        "position": status.position,
-        "started_on": started_on,
-        "due_on": status.due_on,
-        "achieved_on": status.achieved_on,
-        "status": status.status,
-        "days_to_value": status.days_to_value,
-        "overdue_business_days": status.overdue_business_days,
-        "evaluated_on": as_of,
-    }
 
 
 def _task(session: Session, item: Raised) -> TaskSpec:

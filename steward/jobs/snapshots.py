@@ -80,17 +80,23 @@ def stage_changes(
     """Apply the lifecycle rules; record every move with its reason."""
     renewal = _days_to_renewal(facts, as_of)
     churned = set(facts.outcomes.loc[facts.outcomes["kind"] == "churned", "account_id"])
+    accounts = facts.accounts
+    ids = accounts["account_id"]
+    bands = ids.map(scores["band"]).astype(object)
+    days = [None if pd.isna(day) else int(day) for day in ids.map(renewal)]
+    facts_per_account = zip(
+        ids.isin(live.index),
+        ids.isin(churned),
+        ids.isin(journeys.open_accounts),
+        bands.where(bands.notna(), None),
+        days,
+        strict=True,
+    )
     moves = []
-    for account in facts.accounts.itertuples():
-        is_live = account.account_id in live.index
-        band = scores.at[account.account_id, "band"] if is_live else None
-        stage_facts = StageFacts(
-            live=is_live,
-            churned=account.account_id in churned,
-            onboarding_open=account.account_id in journeys.open_accounts,
-            band=band,
-            days_to_renewal=renewal.get(account.account_id),
-        )
+    for account, (is_live, gone, onboarding, band, to_renewal) in zip(
+        accounts.itertuples(), facts_per_account, strict=True
+    ):
+        stage_facts = StageFacts(is_live, gone, onboarding, band, to_renewal)
         change = next_stage(account.lifecycle_stage, stage_facts)
         if change is not None:
             moves.append((account, *change))
@@ -140,7 +146,7 @@ def _record_moves(
     )
 
 
-def _days_to_renewal(facts: AccountFacts, as_of: dt.date) -> dict[str, int]:
+def _days_to_renewal(facts: AccountFacts, as_of: dt.date) -> pd.Series:
     """Days from ``as_of`` to the end of each account's current contract."""
     contracts = facts.contracts.assign(
         start=day_of(facts.contracts["start_date"]),
@@ -149,4 +155,4 @@ def _days_to_renewal(facts: AccountFacts, as_of: dt.date) -> dict[str, int]:
     today = (as_of - dt.date(1970, 1, 1)).days
     current = contracts[(contracts["start"] <= today) & (contracts["end"] >= today)]
     ends = current.groupby("account_id")["end"].max()
-    return {account: int(end - today) for account, end in ends.items()}
+    return (ends - today).astype("int64")

@@ -65,6 +65,39 @@ class BusinessCalendar:
             )
         return moved.astype(dt.date)
 
+    def add_many(self, days: np.ndarray, business_days: int) -> np.ndarray:
+        """:meth:`add` over an array of ``datetime64[D]`` days (NaT stays NaT)."""
+        known = days[~np.isnat(days)]
+        if known.size == 0:
+            return days.copy()
+        first, last = known.min().astype(dt.date), known.max().astype(dt.date)
+        spread = abs(business_days) // 200 + 1
+        self._ensure(first.year - spread, last.year + spread)
+        roll = "backward" if business_days > 0 else "forward"
+        moved = np.full(days.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+        present = ~np.isnat(days)
+        moved[present] = np.busday_offset(
+            days[present], business_days, roll=roll, busdaycal=self._numpy
+        )
+        return moved
+
+    def count_many(self, after: np.ndarray, until: np.ndarray) -> np.ndarray:
+        """:meth:`count` over arrays of ``datetime64[D]``; 0 where either is NaT."""
+        present = ~(np.isnat(after) | np.isnat(until))
+        counts = np.zeros(after.shape, dtype=np.int64)
+        if not present.any():
+            return counts
+        both = np.concatenate([after[present], until[present]])
+        first, last = both.min().astype(dt.date), both.max().astype(dt.date)
+        self._ensure(first.year, last.year)
+        one = np.timedelta64(1, "D")
+        # numpy counts [begin, end), negative when begin is later: exactly
+        # "business days in (after, until]" shifted by a day.
+        counts[present] = np.busday_count(
+            after[present] + one, until[present] + one, busdaycal=self._numpy
+        )
+        return counts
+
     def count(self, after: dt.date, until: dt.date) -> int:
         """Business days in ``(after, until]``; negative when ``until`` is earlier."""
         if until < after:

@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from steward.journeys.calendar import BusinessCalendar
+import numpy as np
+import pandas as pd
+
+from steward.journeys.calendar import BusinessCalendar, calendar_for
 from steward.journeys.journey import Journey
 
 Status = Literal["achieved", "achieved_late", "pending", "overdue", "missed"]
@@ -124,3 +127,90 @@ def alerts(
             streak = tuple(run[-journey.escalate_after_misses :])
             raised.append(Alert("escalation", status.key, streak, as_of, due_on))
     return raised
+
+
+def evaluate_many(
+    journey: Journey,
+    started_on: np.ndarray,
+    countries: np.ndarray,
+    achieved: Mapping[str, np.ndarray],
+    as_of: dt.date,
+) -> pd.DataFrame:
+    """:func:`evaluate` for many accounts at once, one row per account and milestone.
+
+    ``started_on`` and each ``achieved`` array are ``datetime64[D]`` (NaT when
+    not reached); ``countries`` holds ISO codes. Row ``account`` is the
+    position in those arrays. The results equal :func:`evaluate` row by row.
+    """
+    today = np.datetime64(as_of, "D")
+    frames = []
+    for position, milestone in enumerate(journey.milestones):
+        due = started_on + np.timedelta64(milestone.due_days, "D")
+        reached = achieved.get(milestone.key)
+        if reached is None:
+            reached = np.full(due.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+        reached = np.where(reached > today, np.datetime64("NaT"), reached)
+        missed_on = np.empty_like(due)
+        late_when_reached = np.zeros(due.shape, dtype=np.int64)
+        late_now = np.zeros(due.shape, dtype=np.int64)
+        for country in pd.unique(countries):
+            rows = countries == country
+            calendar = calendar_for(country)
+            missed_on[rows] = calendar.add_many(
+                due[rows], journey.grace_business_days + 1
+            )
+            late_when_reached[rows] = calendar.count_many(due[rows], reached[rows])
+            late_now[rows] = calendar.count_many(
+                due[rows], np.full(rows.sum(), today, dtype="datetime64[D]")
+            )
+        got = ~np.isnat(reached)
+        status = np.select(
+            [got & (reached <= due), got, today <= due, today < missed_on],
+            ["achieved", "achieved_late", "pending", "overdue"],
+            "missed",
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "account": np.arange(len(due)),
+                    "key": milestone.key,
+                    "title": milestone.title,
+                    "position": position,
+                    "due_on": due,
+                    "missed_on": missed_on,
+                    "achieved_on": reached,
+                    "status": status,
+                    "overdue_business_days": np.maximum(
+                        np.where(got, late_when_reached, late_now), 0
+                    ),
+                    "days_to_value": np.where(
+                        got, (reached - started_on).astype("int64"), -1
+                    ),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["account", "position"], kind="stable", ignore_index=True
+    )
+
+
+def statuses_of(rows: pd.DataFrame) -> list[MilestoneStatus]:
+    """One account's rows of :func:`evaluate_many` as :class:`MilestoneStatus`."""
+    return [
+        MilestoneStatus(
+            key=row.key,
+            title=row.title,
+            position=int(row.position),
+            due_on=day_of(row.due_on),
+            missed_on=day_of(row.missed_on),
+            achieved_on=None if pd.isna(row.achieved_on) else day_of(row.achieved_on),
+            status=row.status,
+            overdue_business_days=int(row.overdue_business_days),
+            days_to_value=None if row.days_to_value < 0 else int(row.days_to_value),
+        )
+        for row in rows.itertuples()
+    ]
+
+
+def day_of(value: object) -> dt.date:
+    return pd.Timestamp(value).date()

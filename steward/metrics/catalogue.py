@@ -9,63 +9,22 @@ from 1970-01-01 (integers work the same on every engine); a trailing window of
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
-from pydantic import BaseModel, Field
+
+from steward.metrics.definitions import (
+    ADDITIVE,
+    CATALOGUE,
+    DISTINCT,
+    EventTaxonomy,
+    Metric,
+)
+
+__all__ = ["ADDITIVE", "CATALOGUE", "DISTINCT", "EventTaxonomy", "Metric"]
 
 EPOCH = dt.date(1970, 1, 1)
-_DAY = dt.timedelta(days=1)
 _ = ibis._
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    label: str
-    unit: str
-    description: str
-
-
-_DEFINITIONS = [
-    ("active_users", "Active users", "users",
-     "distinct users with any event in the window"),
-    ("seat_utilisation", "Seat utilisation", "share",
-     "active users / licensed seats"),
-    ("logins", "Logins", "logins", "login events in the window"),
-    ("core_workflows", "Core workflows", "completions",
-     "core-workflow completions in the window"),
-    ("feature_breadth", "Feature breadth", "features",
-     "distinct features used in the window"),
-    ("api_calls", "API calls", "calls", "API calls in the window"),
-    ("error_rate", "Error rate", "share", "errors / events in the window"),
-    ("events_total", "Events", "events", "all events in the window"),
-    ("tickets_per_month", "Support tickets per month", "tickets",
-     "tickets opened in the trailing 90 days / 3"),
-    ("latest_nps", "Latest NPS", "score 0-10",
-     "the most recent NPS answer from the account"),
-    ("days_since_last_activity", "Days since last activity", "days",
-     "days since the account's last event"),
-    ("tenure_days", "Tenure", "days", "days since the first contract started"),
-]  # fmt: skip
-CATALOGUE: dict[str, Metric] = {row[0]: Metric(*row) for row in _DEFINITIONS}
-
-# The window aggregates that add up across days, and those that count distinct
-# things (users, features), which do not.
-ADDITIVE = ("logins", "core_workflows", "api_calls", "errors", "events_total")
-DISTINCT = ("active_users", "feature_breadth")
-
-
-class EventTaxonomy(BaseModel):
-    """Which event names count as which kind of use; teams name events their own way."""
-
-    login: list[str] = Field(default_factory=lambda: ["login", "Signed In"])
-    core_workflow: list[str] = Field(
-        default_factory=lambda: ["core_workflow_completed"]
-    )
-    api_call: list[str] = Field(default_factory=lambda: ["api_call"])
-    error: list[str] = Field(default_factory=lambda: ["error"])
 
 
 def day_number(day: dt.date) -> int:
@@ -76,11 +35,14 @@ def from_day_number(number: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(number))
 
 
-def _midnight(day: dt.date) -> ir.TimestampScalar:
-    return ibis.timestamp(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC))
-
-
 def with_day(events: ir.Table) -> ir.Table:
+    """Events with an integer UTC ``day``: Steward's files carry it already.
+
+    A team's own table without it gets it computed from ``ts``, which is
+    correct on every engine but costs a time-zone conversion per row.
+    """
+    if "day" in events.columns:
+        return events.mutate(day=events.day.cast("int64"))
     return events.mutate(day=(events.ts.epoch_seconds() // 86400).cast("int64"))
 
 
@@ -114,17 +76,17 @@ def event_metrics_as_of(
     ``last_active_day`` (any time up to ``as_of``). Accounts with no event ever
     are absent; the caller fills them with zeros.
     """
-    end = as_of + dt.timedelta(days=1)
-    start = as_of - dt.timedelta(days=window_days - 1)
-    up_to = events.filter(events.ts < _midnight(end))
-    recent = _row_parts(up_to.filter(up_to.ts >= _midnight(start)), tx)
+    end = day_number(as_of)
+    dated = with_day(events)
+    up_to = dated.filter(dated.day <= end)
+    recent = _row_parts(up_to.filter(up_to.day > end - window_days), tx)
 
     window = recent.group_by("account_id").aggregate(
         **{name: recent[name].sum() for name in ADDITIVE},
         active_users=recent.user_id.nunique(),
         feature_breadth=recent.feature_key.nunique(),
     )
-    last = with_day(up_to).group_by("account_id").aggregate(last_active_day=_.day.max())
+    last = up_to.group_by("account_id").aggregate(last_active_day=_.day.max())
     return last.left_join(window, "account_id").select(
         last.account_id,
         last.last_active_day,
@@ -157,7 +119,8 @@ def event_metric_history(
         )
     span = window_days // 7
     last = day_number(last_observation)
-    up_to = with_day(events.filter(events.ts < _midnight(last_observation + _DAY)))
+    dated = with_day(events)
+    up_to = dated.filter(dated.day <= last)
     bucketed = up_to.mutate(k=((last - up_to.day) // 7).cast("int64"))
 
     buckets = ibis.memtable({"k": list(range(weeks + span - 1))})

@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from steward.errors import ConfigInvalid
-from steward.metrics.catalogue import EventTaxonomy
+from steward.metrics.definitions import EventTaxonomy
 
 BUILT_IN = Path(__file__).with_name("events.yaml")
 

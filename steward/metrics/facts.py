@@ -31,10 +31,19 @@ class AccountFacts:
     nps: pd.DataFrame
     outcomes: pd.DataFrame
 
-    def starts(self) -> pd.Series:
-        """Each account's first contract start (or signing date), by account id."""
-        first = self.contracts.groupby("account_id")["start_date"].min()
-        signed = self.accounts.set_index("account_id")["signed_on"].dropna()
+    def start_days(self) -> pd.Series:
+        """Each account's first contract start as a day number, by account id.
+
+        An account without contracts starts on its signing date, if known.
+        """
+        first = (
+            day_of(self.contracts["start_date"])
+            .groupby(self.contracts["account_id"])
+            .min()
+        )
+        signed = day_of(self.accounts["signed_on"])
+        signed.index = self.accounts["account_id"]
+        signed = signed.dropna()
         both = pd.concat([first, signed[~signed.index.isin(first.index)]])
         return both.sort_index()
 

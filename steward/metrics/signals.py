@@ -27,7 +27,8 @@ def milestone_signals(
         )
     )
     earliest = int(scope["start_day"].min()) if len(scope) else 0
-    dated = with_day(events.filter(events.ts.epoch_seconds() >= earliest * 86400))
+    dated = with_day(events)
+    dated = dated.filter(dated.day >= earliest)
     joined = dated.join(scope_table, "account_id")
     since = joined.filter(joined.day >= joined.start_day)
 

@@ -1,0 +1,225 @@
+"""The daily run on a large book, against a bare DuckDB scan of the same events.
+
+    .venv/bin/python -m benchmarks.daily_run [--accounts N] [--events N]
+
+Generates (once, cached under benchmarks/out/) a store of N accounts with
+yearly contracts and a year of events as Parquet in Steward's event layout,
+then times, each in its own process so peak memory is its own:
+
+* ``scan``: one DuckDB query reading every column the daily run reads, over
+  every event (the baseline);
+* ``first run``: ``steward run`` on a fresh store, which also evaluates the
+  onboarding journey of every account once;
+* ``next day``: the run of the following day, the steady state a team sees.
+
+Prints wall time, ratio to the scan and peak RSS of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from sqlalchemy import insert
+
+OUT = Path(__file__).with_name("out")
+AS_OF = dt.date(2025, 6, 30)
+COUNTRIES = ["US", "GB", "DE", "FR", "NL", "IN", "AU", "CA"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=100_000_000)
+    args = parser.parse_args()
+
+    home = OUT / f"daily-{args.accounts}-{args.events}"
+    if not (home / "ready").exists():
+        build(home, args.accounts, args.events)
+    # Every measurement starts from the store as built: no runs yet.
+    shutil.copyfile(home / "pristine.db", home / "steward.db")
+    results = {
+        "scan": measure(home, "scan"),
+        "first run": measure(home, "run", AS_OF),
+        "next day": measure(home, "run", AS_OF + dt.timedelta(days=1)),
+    }
+    report(args, results)
+
+
+def build(home: Path, accounts: int, events: int) -> None:
+    shutil.rmtree(home, ignore_errors=True)
+    started = time.perf_counter()
+    os.environ["STEWARD_HOME"] = str(home)
+    from steward.workspace import Workspace
+
+    workspace = Workspace()
+    workspace.init()
+    build_store(workspace, accounts)
+    build_events(workspace.settings.events_dir, accounts, events)
+    workspace.close()
+    shutil.copyfile(home / "steward.db", home / "pristine.db")
+    (home / "ready").write_text("")
+    print(f"built {home} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def build_store(workspace: object, accounts: int) -> None:
+    from steward.store.models import Account, Contract, User
+
+    rng = np.random.default_rng(1)
+    seats = rng.integers(3, 120, accounts)
+    age = rng.integers(0, 3 * 365, accounts)
+    # A tenth of the book started in the last 90 days: live onboarding.
+    age[rng.random(accounts) < 0.1] = rng.integers(0, 90)
+    with workspace.store.session() as session:
+        session.execute(
+            insert(User),
+            [
+                {"email": f"csm{i}@bench.example", "name": f"CSM {i}", "role": "csm"}
+                for i in range(50)
+            ],
+        )
+        session.execute(
+            insert(Account),
+            [
+                {
+                    "external_id": f"A{i:06d}",
+                    "name": f"Account {i}",
+                    "country": COUNTRIES[i % len(COUNTRIES)],
+                    "seats": int(seats[i]),
+                    "arr": float(seats[i]) * 600.0,
+                    "csm_id": 1 + i % 50,
+                    "lifecycle_stage": "adoption",
+                    "attributes": {},
+                }
+                for i in range(accounts)
+            ],
+        )
+        contracts = []
+        for i in range(accounts):
+            start = AS_OF - dt.timedelta(days=int(age[i]))
+            while start + dt.timedelta(days=365) <= AS_OF:
+                start += dt.timedelta(days=365)
+            contracts.append(
+                {
+                    "external_id": f"C{i:06d}",
+                    "account_id": i + 1,
+                    "start_date": start,
+                    "end_date": start + dt.timedelta(days=364),
+                    "arr": float(seats[i]) * 600.0,
+                    "seats": int(seats[i]),
+                }
+            )
+        session.execute(insert(Contract), contracts)
+
+
+def build_events(events_dir: Path, accounts: int, events: int) -> None:
+    """A year of events, one Parquet file per month, sorted by time like imports."""
+    first = dt.date(AS_OF.year - 1, AS_OF.month, 1) + dt.timedelta(days=32)
+    months = []
+    day = first.replace(day=1)
+    while day <= AS_OF:
+        following = (day + dt.timedelta(days=32)).replace(day=1)
+        months.append((day, min(following, AS_OF + dt.timedelta(days=1))))
+        day = following
+    total_days = sum((end - start).days for start, end in months)
+    con = duckdb.connect()
+    offset = 0
+    for start, end in months:
+        rows = events * (end - start).days // total_days
+        folder = events_dir / start.strftime("%Y-%m")
+        folder.mkdir(parents=True, exist_ok=True)
+        seconds = (end - start).days * 86400
+        epoch = int(dt.datetime.combine(start, dt.time(), dt.UTC).timestamp())
+        con.execute(
+            f"""
+            copy (
+              select
+                'm' || i as message_id,
+                'A' || lpad((hash(i) % {accounts})::varchar, 6, '0') as account_id,
+                'u' || (hash(i * 7) % 40)::varchar as user_id,
+                (['login', 'feature_used', 'feature_used', 'core_workflow_completed',
+                  'api_call', 'feature_used', 'login', 'error'])[(1 + hash(i * 3) % 8)::bigint]
+                  as event,
+                'f' || (hash(i * 5) % 12)::varchar as feature,
+                to_timestamp(second) as ts,
+                1 + (hash(i * 13) % 3)::bigint as quantity,
+                0::bigint as errors,
+                null::double as value,
+                null::varchar as properties,
+                to_timestamp({epoch}) as received_at,
+                (second // 86400)::integer as day
+              from (
+                select i, {epoch} + (hash(i * 11) % {seconds})::bigint as second
+                from range({offset}, {offset + rows}) t(i)
+              )
+              order by ts, account_id
+            ) to '{folder / "bench.parquet"}'
+            (format parquet, compression zstd, row_group_size 1048576)
+            """
+        )
+        offset += rows
+
+
+SCAN = """
+select count(*), count(account_id), count(user_id), count(event), count(feature),
+       min(ts), max(ts), sum(quantity), sum(errors)
+from read_parquet($glob)
+"""
+
+
+def child(what: str, day: str | None) -> None:
+    """One measurement; the clock starts after the imports."""
+    from steward.config import load_settings
+    from steward.events.store import EventStore
+    from steward.jobs.run import run_daily
+    from steward.workspace import Workspace
+
+    started = time.perf_counter()
+    if what == "scan":
+        glob = EventStore(load_settings().events_dir).glob
+        duckdb.connect().execute(SCAN, {"glob": glob}).fetchall()
+    else:
+        run_daily(Workspace(), dt.date.fromisoformat(day))
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+
+
+def measure(home: Path, what: str, day: dt.date | None = None) -> dict[str, float]:
+    env = {**os.environ, "STEWARD_HOME": str(home)}
+    command = [sys.executable, "-m", "benchmarks.daily_run", "--child", what]
+    if day:
+        command.append(day.isoformat())
+    output = subprocess.run(
+        command, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def report(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> None:
+    scan = results["scan"]["seconds"]
+    print(f"Daily run: {args.accounts:,} accounts, {args.events:,} events")
+    print("| step | seconds | x scan | peak RSS (MiB) |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, result in results.items():
+        print(
+            f"| {name} | {result['seconds']:.2f} | {result['seconds'] / scan:.2f} "
+            f"| {result['peak_bytes'] / 2**20:,.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+    else:
+        main()
