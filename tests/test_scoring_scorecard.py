@@ -54,6 +54,7 @@ factors:
     weight: 0.6
   - metric: plan
     kind: category
+    weight: 0.3
   - metric: logins
     kind: numbr
     mean: 1
@@ -151,3 +152,26 @@ def test_saved_scorecard_loads_back_equal_and_starts_with_a_header(tmp_path):
     assert text.startswith("# Steward health scorecard 'mixed', version 3.")
     assert "scale: {base: 50.0, points_to_double_odds: 10.0}" in text
     assert load_scorecard(path) == card
+
+
+def test_factors_named_without_numbers_wait_for_fit_and_score_nothing(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+name: todo
+version: 1
+factors:
+  - metric: logins
+  - metric: attribute.plan
+    kind: category
+""",
+    )
+
+    card = load_scorecard(path)
+
+    assert (card.factors[0].weight, card.factors[0].mean, card.factors[0].std) == (
+        0.0,
+        0.0,
+        1.0,
+    )
+    assert card.factors[1].levels == {}

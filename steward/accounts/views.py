@@ -59,19 +59,25 @@ class AccountDetail:
     tasks: list[Task] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
     renewal_on: dt.date | None = None
+    arr: float | None = None
 
 
 def latest_score_day(session: Session) -> dt.date | None:
     return session.scalar(select(func.max(HealthScore.as_of)))
 
 
-def _renewals(as_of: dt.date) -> Any:
+def _current_contracts(as_of: dt.date) -> Any:
+    """Per account: next contract end, and ARR of the contracts running on the day."""
+    running = (Contract.start_date <= as_of) & (
+        Contract.end_date.is_(None) | (Contract.end_date >= as_of)
+    )
     return (
         select(
             Contract.account_id.label("account_id"),
             func.min(Contract.end_date).label("renewal_on"),
+            func.sum(Contract.arr).label("arr"),
         )
-        .where(Contract.start_date <= as_of, Contract.end_date >= as_of)
+        .where(running)
         .group_by(Contract.account_id)
         .subquery()
     )
@@ -95,7 +101,10 @@ def list_accounts(
     if band is not None and band not in BANDS:
         raise StewardError(f"unknown band {band!r}; use one of {', '.join(BANDS)}")
     day = latest_score_day(session) or dt.date.today()
-    renewals = _renewals(day)
+    renewals = _current_contracts(day)
+    # ARR is what the running contracts add up to; an account without
+    # contracts keeps the ARR it was imported with.
+    arr = func.coalesce(renewals.c.arr, Account.arr)
     csm_user = aliased(User)
     query: Select = (
         select(
@@ -107,7 +116,7 @@ def list_accounts(
             Account.coverage,
             csm_user.email,
             Account.lifecycle_stage,
-            Account.arr,
+            arr,
             renewals.c.renewal_on,
         )
         .outerjoin(
@@ -135,7 +144,7 @@ def list_accounts(
         "score": HealthScore.score,
         "name": Account.name,
         "renewal": renewals.c.renewal_on,
-        "arr": Account.arr,
+        "arr": arr,
     }[sort]
     ordered = column.desc() if descending else column.asc()
     query = query.order_by(column.is_(None), ordered, Account.external_id)
@@ -189,13 +198,18 @@ def account_detail(session: Session, external_id: str) -> AccountDetail:
         )
     )
     day = current.as_of if current else dt.date.today()
+    running = [
+        contract
+        for contract in detail.contracts
+        if contract.start_date <= day
+        and (contract.end_date is None or day <= contract.end_date)
+    ]
     detail.renewal_on = min(
-        (
-            contract.end_date
-            for contract in detail.contracts
-            if contract.end_date and contract.start_date <= day <= contract.end_date
-        ),
+        (contract.end_date for contract in running if contract.end_date),
         default=None,
+    )
+    detail.arr = (
+        sum(contract.arr or 0 for contract in running) if running else account.arr
     )
     return detail
 

@@ -52,10 +52,14 @@ def print_summary(summary: RunSummary) -> None:
         table.add_row(f"  {label}", f"{summary.bands.get(band, 0):,}")
     table.add_row("ARR at risk", f"{summary.arr_at_risk:,.0f}")
     table.add_row("Milestones newly missed", f"{summary.milestones_missed:,}")
-    table.add_row("New tasks", f"{summary.new_tasks:,}")
+    table.add_row(
+        "New tasks", f"{summary.new_tasks:,} (of {summary.tasks_for_day:,} this day)"
+    )
     table.add_row("Lifecycle stage changes", f"{summary.stage_changes:,}")
     table.add_row("Took", f"{summary.seconds:.1f} s")
     console.print(table)
+    for note in summary.notes:
+        console.print(f"Note: {note}", markup=False, highlight=False)
 
 
 @handles_errors

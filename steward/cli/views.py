@@ -145,7 +145,7 @@ def _print_detail(detail: AccountDetail) -> None:
     console.print(
         f"Tier {account.tier or '-'} · {account.coverage or '-'} · stage "
         f"{account.lifecycle_stage} · CSM {detail.csm or 'unassigned'} · ARR "
-        f"{account.arr or 0:,.0f} · renews {detail.renewal_on or '-'}"
+        f"{detail.arr or 0:,.0f} · renews {detail.renewal_on or '-'}"
     )
     score = detail.score
     if score is None:

@@ -18,10 +18,18 @@ from steward.journeys.calendar import calendar_for
 from steward.journeys.journey import Journey, load_journey
 from steward.metrics.catalogue import EventTaxonomy, day_number
 from steward.metrics.facts import AccountFacts
-from steward.metrics.signals import milestone_signals
+from steward.metrics.signals import available_signals, milestone_signals
 from steward.store.models import MilestoneState
 from steward.store.upsert import upsert
 from steward.workspace import Workspace
+
+_WHY = {
+    "first_login": "map your login event names under events.login in "
+    "config/events.yaml",
+    "first_core_workflow": "map your core workflow events under "
+    "events.core_workflow in config/events.yaml",
+    "seat_activation": "the events carry no user ids",
+}
 
 
 @dataclass
@@ -40,6 +48,7 @@ class JourneyOutcome:
     states: list[dict[str, Any]] = field(default_factory=list)
     raised: list[Raised] = field(default_factory=list)
     open_accounts: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def newly_missed(self) -> int:
@@ -90,7 +99,22 @@ def evaluate_journeys(
             if milestone.threshold is not None
         }
     )
+    table = workspace.events.table(con)
+    found = con.execute(available_signals(table, day_number(as_of), taxonomy))
+    measurable = {
+        signal for signal in found.columns if bool(found[signal].fillna(False).iloc[0])
+    }
     for journey in journeys:
+        unmeasured = {
+            milestone.key: milestone.signal
+            for milestone in journey.milestones
+            if milestone.signal not in measurable
+        }
+        for key, signal in unmeasured.items():
+            outcome.notes.append(
+                f"{journey.name}: milestone {key} is not measured: no event in the "
+                f"last year shows '{signal}' ({_WHY[signal]})"
+            )
         horizon = journey.window_days + journey.alert_within_days
         open_ = accounts["age"] <= horizon
         unseen = [(db_id, journey.name) not in seen for db_id in accounts["id"]]
@@ -98,9 +122,11 @@ def evaluate_journeys(
         if scope.empty:
             continue
         signals = con.execute(
-            milestone_signals(workspace.events.table(con), scope, taxonomy, thresholds)
+            milestone_signals(table, scope, taxonomy, thresholds)
         ).set_index("account_id")
-        _evaluate_scope(outcome, journey, scope, signals, thresholds, as_of)
+        _evaluate_scope(
+            outcome, journey, scope, signals, thresholds, as_of, set(unmeasured)
+        )
     return outcome
 
 
@@ -124,6 +150,7 @@ def _evaluate_scope(
     signals: pd.DataFrame,
     thresholds: list[float],
     as_of: dt.date,
+    unmeasured: set[str],
 ) -> None:
     scope = scope.reset_index(drop=True)
     found = signals.reindex(scope["account_id"])
@@ -140,6 +167,9 @@ def _evaluate_scope(
     )
 
     table["account_id"] = scope["id"].to_numpy()[table["account"]]
+    blind = table["key"].isin(unmeasured)
+    table.loc[blind, "status"] = "not_measured"
+    table.loc[blind, "overdue_business_days"] = 0
     outcome.states.extend(_state_rows(journey, table, started, as_of))
     reached = table.groupby("account")["achieved_on"].count().to_numpy()
     unreached = reached < len(journey.milestones)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from steward.accounts.tasks import raise_tasks
 from steward.jobs.milestones import JourneyOutcome, evaluate_journeys
@@ -24,7 +25,7 @@ from steward.metrics.facts import load_facts
 from steward.metrics.service import metrics_as_of
 from steward.scoring.score import score_frame
 from steward.scoring.scorecard import load_scorecard
-from steward.store.models import DailyRun, HealthScore
+from steward.store.models import DailyRun, HealthScore, Task
 from steward.store.upsert import upsert
 from steward.workspace import Workspace
 
@@ -45,7 +46,9 @@ class RunSummary:
     new_tasks: int = 0
     milestones_missed: int = 0
     stage_changes: int = 0
+    tasks_for_day: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -121,9 +124,16 @@ def _summarise(
     summary.new_tasks = len(created)
     summary.milestones_missed = journeys.newly_missed
     summary.stage_changes = changes
+    summary.notes = list(journeys.notes)
 
 
-def _record_run(session, summary: RunSummary) -> None:
+def _record_run(session: Session, summary: RunSummary) -> None:
+    # A re-run raises no new task; the day's total says what the day raised.
+    summary.tasks_for_day = session.scalar(
+        select(func.count(Task.id)).where(
+            Task.created_on == summary.as_of, Task.source.like("journey:%")
+        )
+    )
     run = session.scalar(select(DailyRun).where(DailyRun.as_of == summary.as_of))
     if run is None:
         run = DailyRun(as_of=summary.as_of)

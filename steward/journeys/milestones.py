@@ -18,7 +18,9 @@ import pandas as pd
 from steward.journeys.calendar import BusinessCalendar, calendar_for
 from steward.journeys.journey import Journey
 
-Status = Literal["achieved", "achieved_late", "pending", "overdue", "missed"]
+Status = Literal[
+    "achieved", "achieved_late", "pending", "overdue", "missed", "not_measured"
+]
 
 
 @dataclass(frozen=True)

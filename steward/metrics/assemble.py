@@ -30,7 +30,8 @@ def metric_frame(
     rows["observed_day"] = rows["observed_day"].astype("int64")
     rows = rows.merge(usage, on=["account_id", "observed_day"], how="left")
     for name in ADDITIVE + DISTINCT:
-        rows[name] = rows[name].fillna(0).astype("int64")
+        kind = "float64" if name == "value_total" else "int64"
+        rows[name] = rows[name].fillna(0).astype(kind)
 
     rows = _with_contract_state(rows, facts)
     rows = _with_tickets(rows, facts.tickets)

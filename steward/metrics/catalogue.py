@@ -59,6 +59,7 @@ def _row_parts(events: ir.Table, tx: EventTaxonomy) -> ir.Table:
         api_calls=ibis.ifelse(_is(events, tx.api_call), events.quantity, 0),
         errors=events.errors + ibis.ifelse(_is(events, tx.error), events.quantity, 0),
         events_total=events.quantity,
+        value_total=events.value.fill_null(0.0),
         feature_key=ibis.ifelse(
             _is(events, not_a_feature),
             ibis.null("string"),

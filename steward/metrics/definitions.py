@@ -28,6 +28,8 @@ _DEFINITIONS = [
     ("api_calls", "API calls", "calls", "API calls in the window"),
     ("error_rate", "Error rate", "share", "errors / events in the window"),
     ("events_total", "Events", "events", "all events in the window"),
+    ("value_total", "Value", "currency",
+     "sum of the events' value (e.g. revenue) in the window"),
     ("tickets_per_month", "Support tickets per month", "tickets",
      "tickets opened in the trailing 90 days / 3"),
     ("latest_nps", "Latest NPS", "score 0-10",
@@ -40,7 +42,14 @@ CATALOGUE: dict[str, Metric] = {row[0]: Metric(*row) for row in _DEFINITIONS}
 
 # The window aggregates that add up across days, and those that count distinct
 # things (users, features), which do not.
-ADDITIVE = ("logins", "core_workflows", "api_calls", "errors", "events_total")
+ADDITIVE = (
+    "logins",
+    "core_workflows",
+    "api_calls",
+    "errors",
+    "events_total",
+    "value_total",
+)
 DISTINCT = ("active_users", "feature_breadth")
 
 

@@ -91,11 +91,24 @@ def imputed_metrics(
     return imputed
 
 
+# Below this backtest AUC a score separates churners only weakly.
+WEAK_AUC = 0.65
+
+
 def _verdict_sentence(score: Measured, verdict: str, version: int) -> str:
     interval = _interval(score.auc_interval)
     if verdict == "new_weights":
+        strength = "signal:"
+        if score.auc < WEAK_AUC or score.lift_interval[0] <= 1.0:
+            # Better than chance, but not by enough to rank accounts with much
+            # confidence: say so rather than let a version bump suggest more.
+            strength = (
+                "weak signal (AUC below "
+                f"{WEAK_AUC} or a top-decile lift that may be 1): treat the "
+                "score as a rough guide until more history accrues;"
+            )
         return (
-            f"signal: backtest AUC {score.auc:.3f} {interval}, top-decile lift "
+            f"{strength} backtest AUC {score.auc:.3f} {interval}, top-decile lift "
             f"{score.lift:.2f} {_interval(score.lift_interval, 2)}; new weights "
             f"written as version {version + 1}."
         )

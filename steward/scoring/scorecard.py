@@ -68,6 +68,26 @@ class Factor(_Strict):
     levels: dict[str, LogOdds] | None = None
     group: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_yet_fitted(cls, data: Any) -> Any:
+        """A factor named with no numbers at all waits for `steward fit`.
+
+        It scores 0 points until then: a team can list the metrics it wants and
+        let fitting learn every weight.
+        """
+        if not isinstance(data, dict):
+            return data
+        numbers = ("mean", "std", "weight")
+        if data.get("kind", "number") == "number":
+            if all(data.get(name) is None for name in numbers):
+                return {**data, "mean": 0.0, "std": 1.0, "weight": 0.0}
+        elif data.get("levels") is None and all(
+            data.get(name) is None for name in numbers
+        ):
+            return {**data, "levels": {}}
+        return data
+
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Factor:
         if self.kind == "number":
