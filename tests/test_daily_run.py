@@ -82,7 +82,7 @@ def _snapshot(workspace: Workspace) -> dict[str, list]:
             model.__name__: [
                 {
                     column: getattr(row, column)
-                    for column in model.__table__.columns.keys()
+                    for column in model.__table__.columns.keys()  # noqa: SIM118
                     if column not in ("created_at", "finished_at")
                 }
                 for row in session.scalars(select(model).order_by(model.id))
