@@ -104,21 +104,24 @@ def build_store(workspace: object, accounts: int) -> None:
                 for i in range(accounts)
             ],
         )
+        # Yearly contracts from each account's first day to the current term.
         contracts = []
         for i in range(accounts):
             start = AS_OF - dt.timedelta(days=int(age[i]))
-            while start + dt.timedelta(days=365) <= AS_OF:
+            term = 0
+            while start <= AS_OF:
+                contracts.append(
+                    {
+                        "external_id": f"C{i:06d}-{term}",
+                        "account_id": i + 1,
+                        "start_date": start,
+                        "end_date": start + dt.timedelta(days=364),
+                        "arr": float(seats[i]) * 600.0,
+                        "seats": int(seats[i]),
+                    }
+                )
                 start += dt.timedelta(days=365)
-            contracts.append(
-                {
-                    "external_id": f"C{i:06d}",
-                    "account_id": i + 1,
-                    "start_date": start,
-                    "end_date": start + dt.timedelta(days=364),
-                    "arr": float(seats[i]) * 600.0,
-                    "seats": int(seats[i]),
-                }
-            )
+                term += 1
         session.execute(insert(Contract), contracts)
 
 
@@ -191,8 +194,20 @@ def child(what: str, day: str | None) -> None:
     else:
         run_daily(Workspace(), dt.date.fromisoformat(day))
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_rss()
     print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes.
+
+    VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and
+    exec, so every child would report the generator's memory.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def measure(home: Path, what: str, day: dt.date | None = None) -> dict[str, float]:

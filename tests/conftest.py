@@ -52,7 +52,7 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _clean_pg_schema(url: str) -> None:
+def clean_pg_schema(url: str) -> None:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -67,7 +67,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         url = f"sqlite:///{tmp_path / 'steward.db'}"
     else:
         url = request.getfixturevalue("pg_url")
-        _clean_pg_schema(url)
+        clean_pg_schema(url)
     store = Store(url)
     store.upgrade()
     yield store

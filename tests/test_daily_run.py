@@ -17,6 +17,7 @@ from steward.store.models import (
     User,
 )
 from steward.workspace import Workspace
+from tests.conftest import clean_pg_schema
 
 runner = CliRunner()
 
@@ -47,10 +48,16 @@ def invoke(*args: str):
     return result
 
 
-@pytest.fixture
-def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def company(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Workspace:
     monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        clean_pg_schema(url)
+        monkeypatch.setenv("STEWARD_DATABASE_URL", url)
     files = {
         "users": USERS,
         "accounts": ACCOUNTS,

@@ -100,10 +100,7 @@ def evaluate_journeys(
         }
     )
     table = workspace.events.table(con)
-    found = con.execute(available_signals(table, day_number(as_of), taxonomy))
-    measurable = {
-        signal for signal in found.columns if bool(found[signal].fillna(False).iloc[0])
-    }
+    measurable = available_signals(con, table, day_number(as_of), taxonomy)
     for journey in journeys:
         unmeasured = {
             milestone.key: milestone.signal
@@ -131,7 +128,7 @@ def evaluate_journeys(
 
 
 def _accounts_with_start(facts: AccountFacts, as_of: dt.date) -> pd.DataFrame:
-    starts = facts.start_days()
+    starts = facts.start_days
     accounts = facts.accounts.assign(
         start_day=facts.accounts["account_id"].map(starts)
     ).dropna(subset=["start_day"])

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
@@ -29,10 +30,14 @@ def health_rows(
     """One ``health_scores`` row per scored account, JSON-safe (no NaN)."""
     shown = [name for name in CATALOGUE if name in metrics.columns]
     parts = contributions_by_account(card, metrics.loc[scores.index], scores)
-    values = metrics.loc[scores.index, shown].to_dict("index")
+    numbers = metrics.loc[scores.index, shown].apply(pd.to_numeric, errors="coerce")
+    numbers = numbers.astype("float64").round(6)
+    numbers = numbers.where(np.isfinite(numbers.to_numpy()))
+    values = numbers.astype(object).where(numbers.notna(), None).to_dict("records")
     rows = []
-    for account_id, status, score, band, churn in zip(
+    for account_id, measured, status, score, band, churn in zip(
         scores.index,
+        values,
         scores["status"],
         scores["score"],
         scores["band"],
@@ -50,9 +55,7 @@ def health_rows(
                 "scorecard": card.name,
                 "scorecard_version": card.version,
                 "contributions": parts[account_id],
-                "metrics": {
-                    name: _number(value) for name, value in values[account_id].items()
-                },
+                "metrics": measured,
             }
         )
     return rows

@@ -198,21 +198,37 @@ def evaluate_many(
 
 def statuses_of(rows: pd.DataFrame) -> list[MilestoneStatus]:
     """One account's rows of :func:`evaluate_many` as :class:`MilestoneStatus`."""
+    columns = [
+        rows[name].to_numpy()
+        for name in (
+            "key",
+            "title",
+            "position",
+            "due_on",
+            "missed_on",
+            "achieved_on",
+            "status",
+            "overdue_business_days",
+            "days_to_value",
+        )
+    ]
     return [
         MilestoneStatus(
-            key=row.key,
-            title=row.title,
-            position=int(row.position),
-            due_on=day_of(row.due_on),
-            missed_on=day_of(row.missed_on),
-            achieved_on=None if pd.isna(row.achieved_on) else day_of(row.achieved_on),
-            status=row.status,
-            overdue_business_days=int(row.overdue_business_days),
-            days_to_value=None if row.days_to_value < 0 else int(row.days_to_value),
+            key=key,
+            title=title,
+            position=int(position),
+            due_on=day_of(due),
+            missed_on=day_of(missed),
+            achieved_on=None if np.isnat(achieved) else day_of(achieved),
+            status=status,
+            overdue_business_days=int(late),
+            days_to_value=None if to_value < 0 else int(to_value),
         )
-        for row in rows.itertuples()
+        for key, title, position, due, missed, achieved, status, late, to_value in zip(
+            *columns, strict=True
+        )
     ]
 
 
-def day_of(value: object) -> dt.date:
-    return pd.Timestamp(value).date()
+def day_of(value: np.datetime64) -> dt.date:
+    return value.astype("datetime64[D]").astype(dt.date)

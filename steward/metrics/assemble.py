@@ -70,7 +70,7 @@ def _with_contract_state(rows: pd.DataFrame, facts: AccountFacts) -> pd.DataFram
     rows = _asof(rows, timeline, "day")
 
     accounts = facts.accounts.set_index("account_id")
-    starts = facts.start_days()
+    starts = facts.start_days
     rows["tenure_days"] = rows["observed_day"] - rows["account_id"].map(starts)
     rows.loc[rows["tenure_days"] < 0, "tenure_days"] = np.nan
 

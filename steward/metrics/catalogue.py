@@ -74,25 +74,35 @@ def event_metrics_as_of(
     """Usage metrics per account over the window ending on ``as_of``.
 
     Columns: account_id, the additive and distinct window aggregates, and
-    ``last_active_day`` (any time up to ``as_of``). Accounts with no event ever
-    are absent; the caller fills them with zeros.
+    ``last_active_day`` within the window. Accounts with no event in the window
+    are absent: :func:`last_active_before` finds their last day, and the
+    caller fills their aggregates with zeros.
     """
     end = day_number(as_of)
     dated = with_day(events)
-    up_to = dated.filter(dated.day <= end)
-    recent = _row_parts(up_to.filter(up_to.day > end - window_days), tx)
-
-    window = recent.group_by("account_id").aggregate(
+    recent = _row_parts(
+        dated.filter((dated.day <= end) & (dated.day > end - window_days)), tx
+    )
+    return recent.group_by("account_id").aggregate(
+        last_active_day=recent.day.max(),
         **{name: recent[name].sum() for name in ADDITIVE},
         active_users=recent.user_id.nunique(),
         feature_breadth=recent.feature_key.nunique(),
     )
-    last = up_to.group_by("account_id").aggregate(last_active_day=_.day.max())
-    return last.left_join(window, "account_id").select(
-        last.account_id,
-        last.last_active_day,
-        *[window[name].fill_null(0).name(name) for name in ADDITIVE + DISTINCT],
-    )
+
+
+def last_active_before(
+    events: ir.Table, before_day: int, accounts: ir.Table
+) -> ir.Table:
+    """The last active day before ``before_day`` of the given accounts only.
+
+    Asked only for accounts quiet in the current window, so its cost follows
+    how many accounts are dormant, not the size of the whole history.
+    """
+    dated = with_day(events)
+    older = dated.filter(dated.day < before_day)
+    wanted = older.semi_join(accounts, "account_id")
+    return wanted.group_by("account_id").aggregate(last_active_day=_.day.max())
 
 
 def event_metric_history(

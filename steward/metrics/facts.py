@@ -7,9 +7,11 @@ here takes these frames and returns frames.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+import orjson
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from steward.store.models import (
@@ -31,6 +33,7 @@ class AccountFacts:
     nps: pd.DataFrame
     outcomes: pd.DataFrame
 
+    @cached_property
     def start_days(self) -> pd.Series:
         """Each account's first contract start as a day number, by account id.
 
@@ -49,10 +52,16 @@ class AccountFacts:
 
 
 def load_facts(session: Session) -> AccountFacts:
-    ids = dict(session.execute(select(Account.id, Account.external_id)).all())
+    """Every account with its contracts, tickets, NPS answers and outcomes.
+
+    Rows are fetched without SQLAlchemy's per-value conversion and converted
+    a column at a time: at 100,000 accounts that is seconds per daily run.
+    """
+    ids = dict(_rows(session, select(Account.id, Account.external_id)))
 
     accounts = pd.DataFrame(
-        session.execute(
+        _rows(
+            session,
             select(
                 Account.id,
                 Account.external_id,
@@ -65,8 +74,8 @@ def load_facts(session: Session) -> AccountFacts:
                 Account.lifecycle_stage,
                 Account.signed_on,
                 Account.attributes,
-            )
-        ).all(),
+            ),
+        ),
         columns=[
             "id",
             "account_id",
@@ -113,13 +122,37 @@ def load_facts(session: Session) -> AccountFacts:
         ["account", "kind", "occurred_on"],
         ids,
     )
+    accounts["attributes"] = accounts["attributes"].map(_json)
+    for frame, column in (
+        (accounts, "signed_on"),
+        (contracts, "start_date"),
+        (contracts, "end_date"),
+        (contracts, "closed_on"),
+        (outcomes, "occurred_on"),
+    ):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    for frame, column in ((tickets, "opened_at"), (nps, "responded_at")):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
     return AccountFacts(accounts, contracts, tickets, nps, outcomes)
 
 
+def _rows(session: Session, query: Select) -> list[tuple]:
+    """Raw driver rows: dates may come back as text (SQLite) or objects."""
+    connection = session.connection()
+    sql = query.compile(dialect=connection.dialect)
+    return connection.exec_driver_sql(str(sql)).fetchall()
+
+
+def _json(value: object) -> dict:
+    if value is None:
+        return {}
+    return orjson.loads(value) if isinstance(value, str | bytes) else dict(value)
+
+
 def _frame(
-    session: Session, query: object, columns: list[str], ids: dict[int, str]
+    session: Session, query: Select, columns: list[str], ids: dict[int, str]
 ) -> pd.DataFrame:
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
+    frame = pd.DataFrame(_rows(session, query), columns=columns)
     frame.insert(0, "account_id", frame.pop("account").map(ids))
     return frame
 

@@ -14,6 +14,7 @@ from steward.metrics.catalogue import (
     day_number,
     event_metric_history,
     event_metrics_as_of,
+    last_active_before,
 )
 from steward.metrics.facts import AccountFacts
 
@@ -29,6 +30,13 @@ def metrics_as_of(
     """One row per account in the store, indexed by account id."""
     table = events.table(con)
     usage = con.execute(event_metrics_as_of(table, as_of, window_days, tx))
+    quiet = facts.accounts.loc[
+        ~facts.accounts["account_id"].isin(usage["account_id"]), ["account_id"]
+    ]
+    if len(quiet):
+        start = day_number(as_of) - window_days + 1
+        earlier = con.execute(last_active_before(table, start, ibis.memtable(quiet)))
+        usage = pd.concat([usage, earlier], ignore_index=True)
     usage["observed_day"] = day_number(as_of)
     observations = pd.DataFrame(
         {"account_id": facts.accounts["account_id"], "observed_day": day_number(as_of)}

@@ -68,19 +68,27 @@ def milestone_signals(
 SIGNAL_LOOKBACK_DAYS = 365
 
 
-def available_signals(events: ir.Table, as_of_day: int, tx: EventTaxonomy) -> ir.Table:
-    """Whether the recent events can show each milestone signal at all.
+def available_signals(
+    con: ibis.BaseBackend, events: ir.Table, as_of_day: int, tx: EventTaxonomy
+) -> set[str]:
+    """The milestone signals the recent events can show at all.
 
     A data set with no login events (or no user ids) cannot tell whether an
     account logged in (or activated its seats); such milestones are reported
-    as not measured instead of missed. Looks at the last 365 days only.
+    as not measured instead of missed. Looks at the last 365 days; each check
+    stops at the first event that shows the signal.
     """
     dated = with_day(events)
     recent = dated.filter(
         (dated.day <= as_of_day) & (dated.day > as_of_day - SIGNAL_LOOKBACK_DAYS)
     )
-    return recent.aggregate(
-        first_login=_is(recent, tx.login).any(),
-        first_core_workflow=_is(recent, tx.core_workflow).any(),
-        seat_activation=recent.user_id.notnull().any(),
-    )
+    shows = {
+        "first_login": _is(recent, tx.login),
+        "first_core_workflow": _is(recent, tx.core_workflow),
+        "seat_activation": recent.user_id.notnull(),
+    }
+    return {
+        signal
+        for signal, condition in shows.items()
+        if con.execute(recent.filter(condition).select("day").limit(1)).shape[0]
+    }
