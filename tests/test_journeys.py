@@ -161,7 +161,11 @@ def test_achievements_after_the_day_are_not_seen(onboarding):
     calendar = calendar_for("US")
 
     statuses = rules.evaluate(
-        onboarding, D(2024, 3, 1), {"first_login": D(2024, 3, 5)}, D(2024, 3, 4), calendar
+        onboarding,
+        D(2024, 3, 1),
+        {"first_login": D(2024, 3, 5)},
+        D(2024, 3, 4),
+        calendar,
     )
 
     assert statuses[0].status == "pending"
@@ -187,7 +191,11 @@ def test_journey_file_errors_name_the_file_and_field(tmp_path):
 @pytest.mark.parametrize(
     ("current", "facts", "expected"),
     [
-        ("contract_signed", StageFacts(True, False, True, "neutral", 300), "onboarding"),
+        (
+            "contract_signed",
+            StageFacts(True, False, True, "neutral", 300),
+            "onboarding",
+        ),
         ("onboarding", StageFacts(True, False, False, "healthy", 300), "adoption"),
         ("adoption", StageFacts(True, False, False, "at_risk", 300), "renewal_risk"),
         ("recovery", StageFacts(True, False, False, "at_risk", 300), None),

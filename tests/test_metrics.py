@@ -55,11 +55,21 @@ def _facts(accounts, contracts=(), tickets=(), nps=(), outcomes=()):
         ),
         contracts=pd.DataFrame(
             list(contracts),
-            columns=["account_id", "start_date", "end_date", "seats", "arr", "outcome", "closed_on"],
+            columns=[
+                "account_id",
+                "start_date",
+                "end_date",
+                "seats",
+                "arr",
+                "outcome",
+                "closed_on",
+            ],
         ),
         tickets=pd.DataFrame(list(tickets), columns=["account_id", "opened_at"]),
         nps=pd.DataFrame(list(nps), columns=["account_id", "responded_at", "score"]),
-        outcomes=pd.DataFrame(list(outcomes), columns=["account_id", "kind", "occurred_on"]),
+        outcomes=pd.DataFrame(
+            list(outcomes), columns=["account_id", "kind", "occurred_on"]
+        ),
     )
 
 
@@ -77,8 +87,12 @@ def test_metrics_for_a_day_worked_by_hand(tmp_path, con):
             [
                 _event(1, "A", "u1", "login", at(3)),  # day 1 of the window
                 _event(2, "A", "u2", "login", at(30, 23), quantity=2),
-                _event(3, "A", "u2", "core_workflow_completed", at(10), feature="reports"),
-                _event(4, "A", "u3", "feature_used", at(11), feature="alerts", errors=1),
+                _event(
+                    3, "A", "u2", "core_workflow_completed", at(10), feature="reports"
+                ),
+                _event(
+                    4, "A", "u3", "feature_used", at(11), feature="alerts", errors=1
+                ),
                 _event(5, "A", "u3", "api_call", at(12), quantity=40),
                 _event(6, "A", "u9", "login", dt.datetime(2024, 6, 2, 23, tzinfo=UTC)),
                 _event(7, "A", "u4", "login", dt.datetime(2024, 7, 1, tzinfo=UTC)),
@@ -138,10 +152,14 @@ def test_metrics_for_a_day_worked_by_hand(tmp_path, con):
 def test_contract_that_ended_makes_account_not_live(tmp_path, con):
     facts = _facts(
         [("A", 10)],
-        contracts=[("A", dt.date(2023, 1, 1), dt.date(2023, 12, 31), 10, 1.0, "churned", None)],
+        contracts=[
+            ("A", dt.date(2023, 1, 1), dt.date(2023, 12, 31), 10, 1.0, "churned", None)
+        ],
     )
 
-    metrics = metrics_as_of(con, EventStore(tmp_path), facts, dt.date(2024, 1, 1), 28, TX)
+    metrics = metrics_as_of(
+        con, EventStore(tmp_path), facts, dt.date(2024, 1, 1), 28, TX
+    )
 
     assert not bool(metrics.loc["A", "live"])
 
@@ -150,7 +168,9 @@ events_strategy = st.lists(
     st.tuples(
         st.sampled_from(["A", "B", "C"]),
         st.sampled_from(["u1", "u2", "u3", None]),
-        st.sampled_from(["login", "core_workflow_completed", "feature_used", "api_call", "error"]),
+        st.sampled_from(
+            ["login", "core_workflow_completed", "feature_used", "api_call", "error"]
+        ),
         st.sampled_from([None, "f1", "f2"]),
         st.integers(min_value=0, max_value=120 * 24 - 1),
         st.integers(min_value=1, max_value=5),
@@ -162,7 +182,9 @@ events_strategy = st.lists(
 
 @settings(max_examples=10, deadline=None)
 @given(rows=events_strategy)
-def test_weekly_history_equals_the_daily_computation_on_each_date(tmp_path_factory, rows):
+def test_weekly_history_equals_the_daily_computation_on_each_date(
+    tmp_path_factory, rows
+):
     start = dt.datetime(2024, 1, 1, tzinfo=UTC)
     events = EventStore(tmp_path_factory.mktemp("events"))
     events.append(

@@ -9,6 +9,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+
 def upsert(
     session: Session,
     table: Table,
@@ -21,9 +22,7 @@ def upsert(
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     statement = insert(table)
-    updates = {
-        name: statement.excluded[name] for name in rows[0] if name not in keys
-    }
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
     # A list of parameters runs as executemany: compiled once, then batched.
     session.execute(statement, list(rows))
