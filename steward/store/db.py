@@ -54,17 +54,21 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration; a no-op when already there."""
+    """Bring the schema to the newest migrations; a no-op when already there.
+
+    Parts of Steward may add migration branches from a common parent (the web
+    app's tables and the playbooks' tables, say); every head is applied.
+    """
     if is_current(engine):
         return
-    command.upgrade(alembic_config(engine), "head")
+    command.upgrade(alembic_config(engine), "heads")
 
 
 def is_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current == head
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
 
 
 class Store:
