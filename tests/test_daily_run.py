@@ -216,3 +216,64 @@ def test_lifecycle_moves_are_recorded_with_reasons(company):
         ),
         ("contract_signed", "renewal_risk", "health score is at risk"),
     }
+
+
+EDGE_ACCOUNTS = """external_id,name,country,seats
+empty,No Seats No Events,US,0
+one,One Event,US,5
+nocountry,Nowhere,,3
+"""
+EDGE_CONTRACTS = """external_id,account,start_date,end_date,arr,seats
+c-empty,empty,2023-01-02,2025-01-01,0,0
+c-one,one,2023-01-02,2025-01-01,1000,5
+c-nocountry,nocountry,2023-01-02,2025-01-01,,3
+"""
+EDGE_EVENTS = """account,user_id,event,ts
+one,u1,login,2024-12-20T12:00:00Z
+"""
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    return True
+
+
+def test_accounts_with_no_seats_or_events_store_defined_values(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    for kind, text in (
+        ("accounts", EDGE_ACCOUNTS),
+        ("contracts", EDGE_CONTRACTS),
+        ("events", EDGE_EVENTS),
+    ):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        assert invoke("import", str(path), "--kind", kind).exit_code == 0
+
+    result = invoke("run", "--as-of", "2024-12-23")
+
+    assert result.exit_code == 0, result.output
+    with Workspace().store.session() as session:
+        scores = {
+            account: score
+            for account, score in session.execute(
+                select(Account.external_id, HealthScore).join(
+                    Account, HealthScore.account_id == Account.id
+                )
+            ).all()
+        }
+    assert set(scores) == {"empty", "one", "nocountry"}
+    for score in scores.values():
+        assert score.status in ("scored", "insufficient_data")
+        assert (score.score is None) == (score.status == "insufficient_data")
+        assert score.score is None or 0 <= score.score <= 100
+        assert _finite(score.metrics) and _finite(score.contributions)
+    empty = scores["empty"]
+    assert empty.metrics["seat_utilisation"] is None  # no seats: undefined
+    assert empty.metrics["days_since_last_activity"] is None  # never active
+    assert empty.contributions["seat_utilisation"]["missing"] is True
+    assert scores["one"].metrics["days_since_last_activity"] == 3
+    assert scores["one"].metrics["seat_utilisation"] == 0.2

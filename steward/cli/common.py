@@ -31,7 +31,9 @@ def handles_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except StewardError as error:
-            errors.print(f"Error: {error}", markup=False, highlight=False)
+            errors.print(
+                f"Error: {error}", markup=False, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from error
 
     return wrapper  # type: ignore[return-value]

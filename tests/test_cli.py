@@ -1,0 +1,159 @@
+"""The steward command: set-up, and errors that name the flag or file and the fix."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from steward.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    return tmp_path / "home"
+
+
+def invoke(*args: object):
+    return runner.invoke(app, [str(arg) for arg in args])
+
+
+def plain(output: str) -> str:
+    """Usage errors come in a box that wraps lines: read them as one line."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
+
+
+def test_init_creates_the_store_and_default_config(home):
+    result = invoke("init")
+
+    assert result.exit_code == 0, result.output
+    assert (home / "steward.db").exists()
+    assert (home / "config" / "scorecards" / "default.yaml").exists()
+    assert (home / "config" / "journeys" / "onboarding.yaml").exists()
+    assert (home / "config" / "events.yaml").exists()
+
+
+def test_init_leaves_a_teams_own_config_alone(home):
+    invoke("init")
+    scorecard = home / "config" / "scorecards" / "default.yaml"
+    scorecard.write_text(scorecard.read_text() + "# ours\n")
+
+    result = invoke("init")
+
+    assert result.exit_code == 0
+    assert scorecard.read_text().endswith("# ours\n")
+    assert "wrote" not in result.output
+
+
+def test_commands_before_init_say_how_to_start(home):
+    result = invoke("run")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: no Steward data folder at {home.resolve()}: run `steward init` "
+        "(or `steward demo`), or point STEWARD_HOME at an existing one"
+    )
+
+
+def test_bad_date_names_the_flag(home):
+    invoke("init")
+
+    result = invoke("run", "--as-of", "31/12/2024")
+
+    assert result.exit_code == 2
+    assert "--as-of" in result.output
+    assert "'31/12/2024' is not a date; write it as YYYY-MM-DD" in plain(result.output)
+
+
+def test_unknown_band_lists_the_bands(home):
+    invoke("init")
+
+    result = invoke("accounts", "--band", "red")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: unknown band 'red'; use one of healthy, neutral, at_risk, "
+        "insufficient_data"
+    )
+
+
+def test_unknown_account_says_where_to_look(home):
+    invoke("init")
+
+    result = invoke("account", "A-404")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: no account with id 'A-404'; `steward accounts` lists them"
+    )
+
+
+def test_import_needs_a_mapping_or_a_kind(home, tmp_path):
+    data = tmp_path / "accounts.csv"
+    data.write_text("external_id,name\nA-1,Acme\n")
+
+    result = invoke("import", data)
+
+    assert result.exit_code == 2
+    assert "--mapping" in result.output
+    assert "say how to read the data" in plain(result.output)
+
+
+def test_import_rejects_an_unknown_kind_and_mapping(home, tmp_path):
+    data = tmp_path / "accounts.csv"
+    data.write_text("external_id,name\nA-1,Acme\n")
+
+    kind = invoke("import", data, "--kind", "acounts")
+    mapping = invoke("import", tmp_path, "--mapping", "salesforce-2019")
+
+    assert kind.exit_code == 2
+    assert "'acounts' is not a kind; use one of users, accounts" in plain(kind.output)
+    assert mapping.exit_code == 2
+    assert "'salesforce-2019' is neither a mapping file nor a shipped mapping" in (
+        plain(mapping.output)
+    )
+
+
+def test_import_by_kind_needs_the_required_columns(home, tmp_path):
+    data = tmp_path / "accounts.csv"
+    data.write_text("id,name\nA-1,Acme\n")
+
+    result = invoke("import", data, "--kind", "accounts")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: accounts.csv: no column named external_id, which accounts need; "
+        "rename the columns or write a mapping file (docs/importing.md)"
+    )
+
+
+def test_import_reports_rejected_rows_and_exits_3(home, tmp_path):
+    data = tmp_path / "accounts.csv"
+    data.write_text("external_id,name,seats\nA-1,Acme,10\nA-2,Beta,ten\n")
+    problems = tmp_path / "problems.csv"
+
+    result = invoke("import", data, "--kind", "accounts", "--errors-csv", problems)
+
+    assert result.exit_code == 3
+    assert "accounts.csv, row 3, column 'seats'" in result.output
+    lines = problems.read_text().strip().splitlines()
+    assert lines[0] == "level,file,row,column,rule,value"
+    assert lines[1].startswith("error,accounts.csv,3,seats,")
+
+
+def test_accounts_csv_export_neutralises_formulas(home, tmp_path):
+    data = tmp_path / "accounts.csv"
+    data.write_text('external_id,name\nA-1,"=HYPERLINK(""http://x"")"\n')
+    invoke("import", data, "--kind", "accounts")
+
+    result = invoke("accounts", "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
