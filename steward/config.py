@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebhookEndpoint(BaseModel):
+    """Where a playbook's ``webhook`` action posts, and the key it signs with."""
+
+    url: str
+    secret: SecretStr
 
 
 class Settings(BaseSettings):
@@ -20,6 +28,30 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("steward-data"))
     database_url: str | None = None
+    # Signs web session cookies; when unset, one is generated into the data
+    # folder (see steward.auth.secret).
+    secret_key: str | None = None
+
+    # Delivery of the outbox (docs/playbooks.md). Slack channels and webhook
+    # endpoints are JSON objects by name, e.g.
+    # STEWARD_SLACK_WEBHOOKS='{"cs-alerts": "https://hooks.slack.com/..."}' and
+    # STEWARD_WEBHOOKS='{"crm": {"url": "https://...", "secret": "..."}}'.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    email_from: str = "Steward <steward@localhost>"
+    public_url: str = "http://localhost:8000"
+    slack_webhook_url: str | None = None
+    slack_webhooks: dict[str, str] = Field(default_factory=dict)
+    webhooks: dict[str, WebhookEndpoint] = Field(default_factory=dict)
+    outbox_max_attempts: int = Field(default=6, ge=1)
+    outbox_backoff_seconds: float = Field(default=60.0, gt=0)
+    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+    delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Send the session cookie over HTTPS only; turn on behind a TLS proxy.
+    secure_cookies: bool = False
 
     @property
     def store_url(self) -> str:

@@ -9,14 +9,19 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from steward.errors import AccountNotFound, StewardError
+from steward.auth.permissions import book_of, check_account
+from steward.errors import AccountNotFound, InputInvalid
 from steward.metrics.definitions import CATALOGUE
 from steward.store.models import (
     Account,
+    AccountTag,
+    Contact,
     Contract,
     HealthScore,
     MilestoneState,
+    NpsResponse,
     Task,
+    Ticket,
     User,
 )
 
@@ -60,6 +65,11 @@ class AccountDetail:
     contracts: list[Contract] = field(default_factory=list)
     renewal_on: dt.date | None = None
     arr: float | None = None
+    history: list[HealthScore] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    nps: list[NpsResponse] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
 
 
 def latest_score_day(session: Session) -> dt.date | None:
@@ -88,6 +98,7 @@ def list_accounts(
     *,
     band: str | None = None,
     tier: str | None = None,
+    coverage: str | None = None,
     csm: str | None = None,
     stage: str | None = None,
     renewal_within_days: int | None = None,
@@ -96,10 +107,17 @@ def list_accounts(
     descending: bool = False,
     limit: int = 50,
     offset: int = 0,
+    viewer: User | None = None,
 ) -> list[AccountRow]:
-    """Accounts with their latest score; filters combine with AND."""
+    """Accounts with their latest score; filters combine with AND.
+
+    With ``viewer``, only the accounts that person may see (see
+    ``steward.auth.permissions``).
+    """
     if band is not None and band not in BANDS:
-        raise StewardError(f"unknown band {band!r}; use one of {', '.join(BANDS)}")
+        raise InputInvalid(
+            f"unknown band {band!r}; use one of {', '.join(BANDS)}", field="band"
+        )
     day = latest_score_day(session) or dt.date.today()
     renewals = _current_contracts(day)
     # ARR is what the running contracts add up to; an account without
@@ -128,8 +146,13 @@ def list_accounts(
     )
     if band:
         query = query.where(HealthScore.band == band)
+    book = book_of(viewer) if viewer is not None else None
+    if book is not None:
+        query = query.where(Account.csm_id == book)
     if tier:
         query = query.where(Account.tier == tier)
+    if coverage:
+        query = query.where(Account.coverage == coverage)
     if csm:
         query = query.where(or_(csm_user.email == csm, csm_user.name == csm))
     if stage:
@@ -152,8 +175,19 @@ def list_accounts(
     return [AccountRow(*row) for row in rows]
 
 
-def account_detail(session: Session, external_id: str) -> AccountDetail:
+def find_account(session: Session, external_id: str, viewer: User) -> Account:
+    """The account, when ``viewer`` may see it."""
     account = session.scalar(select(Account).where(Account.external_id == external_id))
+    return check_account(viewer, account, external_id, change=False)
+
+
+def account_detail(
+    session: Session, external_id: str, viewer: User | None = None
+) -> AccountDetail:
+    """Everything the account 360 shows; ``viewer`` limits it to what they may see."""
+    account = session.scalar(select(Account).where(Account.external_id == external_id))
+    if viewer is not None:
+        check_account(viewer, account, external_id, change=False)
     if account is None:
         raise AccountNotFound(
             f"no account with id {external_id!r}; `steward accounts` lists them"
@@ -211,7 +245,44 @@ def account_detail(session: Session, external_id: str) -> AccountDetail:
     detail.arr = (
         sum(contract.arr or 0 for contract in running) if running else account.arr
     )
+    detail.history = scores[::-1]
+    _add_people_and_signals(session, detail)
     return detail
+
+
+def _add_people_and_signals(session: Session, detail: AccountDetail) -> None:
+    """Tags, contacts, recent NPS answers and support tickets of the account."""
+    account_id = detail.account.id
+    detail.tags = list(
+        session.scalars(
+            select(AccountTag.tag)
+            .where(AccountTag.account_id == account_id)
+            .order_by(AccountTag.tag)
+        )
+    )
+    detail.contacts = list(
+        session.scalars(
+            select(Contact)
+            .where(Contact.account_id == account_id)
+            .order_by(Contact.role, Contact.name)
+        )
+    )
+    detail.nps = list(
+        session.scalars(
+            select(NpsResponse)
+            .where(NpsResponse.account_id == account_id)
+            .order_by(NpsResponse.responded_at.desc())
+            .limit(20)
+        )
+    )
+    detail.tickets = list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.account_id == account_id)
+            .order_by(Ticket.opened_at.desc())
+            .limit(20)
+        )
+    )
 
 
 def _week_before(scores: list[HealthScore]) -> HealthScore | None:
@@ -241,3 +312,32 @@ def explain(current: HealthScore, previous: HealthScore | None) -> list[FactorLi
             )
         )
     return sorted(lines, key=lambda line: line.points)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    tiers: list[str]
+    coverages: list[str]
+    stages: tuple[str, ...]
+    csms: list[User]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """The values the accounts list can be filtered by (indexed columns)."""
+    from steward.store.models import LIFECYCLE_STAGES
+
+    def distinct(column: Any) -> list[str]:
+        query = select(column).where(column.is_not(None)).distinct().order_by(column)
+        return list(session.scalars(query))
+
+    csms = session.scalars(
+        select(User)
+        .where(User.role == "csm", User.is_active.is_(True))
+        .order_by(User.name)
+    )
+    return FilterChoices(
+        tiers=distinct(Account.tier),
+        coverages=distinct(Account.coverage),
+        stages=LIFECYCLE_STAGES,
+        csms=list(csms),
+    )

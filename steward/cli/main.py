@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from steward.cli import daily, data, demo, setup, views
+from steward.cli import daily, data, demo, serve, setup, users, views
 
 app = typer.Typer(
     help="Steward: customer success on your own data.",
@@ -20,3 +20,5 @@ app.command()(views.account)
 app.command()(views.tasks)
 app.command("import")(data.import_)
 app.command()(demo.demo)
+app.command()(serve.serve)
+app.add_typer(users.app, name="user")

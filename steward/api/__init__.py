@@ -1,0 +1,1 @@
+"""The JSON API under ``/api/v1``: everything the pages do, for scripts and tools."""

@@ -1,0 +1,1 @@
+"""Sign-in, roles and API tokens: who someone is and what they may do."""

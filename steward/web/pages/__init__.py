@@ -1,0 +1,10 @@
+"""The pages: one module per kind, all behind the CSRF check for changes."""
+
+from fastapi import APIRouter, Depends
+
+from steward.web.deps import csrf_protect
+from steward.web.pages import accounts, admin, dashboard, signin, tasks
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+for module in (signin, dashboard, accounts, tasks, admin):
+    router.include_router(module.router)
