@@ -114,8 +114,8 @@ def evaluate_journeys(
             )
         horizon = journey.window_days + journey.alert_within_days
         open_ = accounts["age"] <= horizon
-        unseen = [(db_id, journey.name) not in seen for db_id in accounts["id"]]
-        scope = accounts[open_ | pd.Series(unseen, index=accounts.index)]
+        known = {account for account, name in seen if name == journey.name}
+        scope = accounts[open_ | ~accounts["id"].isin(known)]
         if scope.empty:
             continue
         signals = con.execute(
@@ -210,34 +210,49 @@ def _days(numbers: np.ndarray) -> np.ndarray:
 def _state_rows(
     journey: Journey, table: pd.DataFrame, started: np.ndarray, as_of: dt.date
 ) -> list[dict[str, Any]]:
-    starts = pd.Series(started[table["account"]]).dt.date
-    achieved = table["achieved_on"].dt.date.astype(object)
-    achieved = achieved.where(table["achieved_on"].notna(), None)
-    frame = pd.DataFrame(
+    columns = zip(
+        table["account_id"].astype(int).tolist(),
+        table["key"].tolist(),
+        table["position"].astype(int).tolist(),
+        _dates(started[table["account"].to_numpy()]),
+        _dates(table["due_on"].to_numpy()),
+        _dates(table["achieved_on"].to_numpy()),
+        table["status"].tolist(),
+        table["days_to_value"].astype(int).tolist(),
+        table["overdue_business_days"].astype(int).tolist(),
+        strict=True,
+    )
+    return [
         {
-            "account_id": table["account_id"].astype(int),
+            "account_id": account_id,
             "journey": journey.name,
-            "milestone": table["key"],
-            "position": table["position"].astype(int),
-            "started_on": starts.to_numpy(),
-            "due_on": table["due_on"].dt.date,
-            "achieved_on": achieved,
-            "status": table["status"],
-            "days_to_value": table["days_to_value"].where(
-                table["days_to_value"] >= 0, None
-            ),
-            "overdue_business_days": table["overdue_business_days"].astype(int),
+            "milestone": key,
+            "position": position,
+            "started_on": started_on,
+            "due_on": due_on,
+            "achieved_on": achieved_on,
+            "status": status,
+            "days_to_value": None if to_value < 0 else to_value,
+            "overdue_business_days": late,
             "evaluated_on": as_of,
         }
-    )
-    rows = frame.to_dict("records")
-    for row in rows:
-        value = row["days_to_value"]
-        row["days_to_value"] = None if value is None or pd.isna(value) else int(value)
-        row["account_id"] = int(row["account_id"])
-        row["position"] = int(row["position"])
-        row["overdue_business_days"] = int(row["overdue_business_days"])
-    return rows
+        for (
+            account_id,
+            key,
+            position,
+            started_on,
+            due_on,
+            achieved_on,
+            status,
+            to_value,
+            late,
+        ) in columns
+    ]
+
+
+def _dates(values: np.ndarray) -> list[dt.date | None]:
+    """``datetime64`` values as dates, NaT as None."""
+    return values.astype("datetime64[D]").astype(object).tolist()
 
 
 def _int(value: Any) -> int | None:

@@ -50,24 +50,14 @@ def _with_contract_state(rows: pd.DataFrame, facts: AccountFacts) -> pd.DataFram
     contracts = facts.contracts.assign(
         start=day_of(facts.contracts["start_date"]),
         end=day_of(facts.contracts["end_date"]),
+        seats=pd.to_numeric(facts.contracts["seats"], errors="coerce").astype(float),
+        arr=pd.to_numeric(facts.contracts["arr"], errors="coerce").astype(float),
     )
-    # A timeline of changes: a contract adds its seats and ARR on its first day
-    # and takes them away the day after it ends.
-    opening = contracts.assign(day=contracts["start"], n=1)
-    closing = contracts.dropna(subset=["end"]).assign(day=lambda f: f["end"] + 1, n=-1)
-    changes = pd.concat([opening, closing])
-    for column in ("seats", "arr"):
-        values = pd.to_numeric(changes[column], errors="coerce").fillna(0.0)
-        changes[column] = values.astype("float64") * changes["n"]
-    timeline = (
-        changes.groupby(["account_id", "day"])[["n", "seats", "arr"]]
-        .sum()
-        .groupby(level="account_id")
-        .cumsum()
-        .reset_index()
-        .rename(columns={"n": "open_contracts", "seats": "c_seats", "arr": "c_arr"})
-    )
-    rows = _asof(rows, timeline, "day")
+    days = rows["observed_day"].unique()
+    if len(days) == 1:
+        rows = _running_on(rows, contracts, int(days[0]))
+    else:
+        rows = _asof(rows, _contract_timeline(contracts), "day")
 
     accounts = facts.accounts.set_index("account_id")
     starts = facts.start_days
@@ -87,6 +77,41 @@ def _with_contract_state(rows: pd.DataFrame, facts: AccountFacts) -> pd.DataFram
     rows["seats"] = pd.to_numeric(rows["seats"], errors="coerce")
     rows["arr"] = pd.to_numeric(rows["arr"], errors="coerce")
     return rows.drop(columns=["open_contracts", "c_seats", "c_arr"])
+
+
+def _running_on(rows: pd.DataFrame, contracts: pd.DataFrame, day: int) -> pd.DataFrame:
+    """Open contracts, seats and ARR on one day: the daily run's case."""
+    running = contracts[
+        (contracts["start"] <= day)
+        & (contracts["end"].isna() | (contracts["end"] >= day))
+    ]
+    totals = running.groupby("account_id").agg(
+        open_contracts=("start", "size"),
+        c_seats=("seats", lambda values: values.fillna(0).sum()),
+        c_arr=("arr", lambda values: values.fillna(0).sum()),
+    )
+    return rows.join(totals, on="account_id")
+
+
+def _contract_timeline(contracts: pd.DataFrame) -> pd.DataFrame:
+    """Open contracts, seats and ARR from each day on, per account: for many days.
+
+    A contract adds its seats and ARR on its first day and takes them away the
+    day after it ends.
+    """
+    opening = contracts.assign(day=contracts["start"], n=1)
+    closing = contracts.dropna(subset=["end"]).assign(day=lambda f: f["end"] + 1, n=-1)
+    changes = pd.concat([opening, closing])
+    for column in ("seats", "arr"):
+        changes[column] = changes[column].fillna(0.0) * changes["n"]
+    return (
+        changes.groupby(["account_id", "day"])[["n", "seats", "arr"]]
+        .sum()
+        .groupby(level="account_id")
+        .cumsum()
+        .reset_index()
+        .rename(columns={"n": "open_contracts", "seats": "c_seats", "arr": "c_arr"})
+    )
 
 
 def _first_churn_day(facts: AccountFacts) -> pd.Series:

@@ -130,17 +130,24 @@ def load_facts(session: Session) -> AccountFacts:
         (contracts, "closed_on"),
         (outcomes, "occurred_on"),
     ):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
+        # Midnight timestamps, not date objects: day arithmetic on them is
+        # vectorised, where a column of Python dates is not.
+        frame[column] = pd.to_datetime(frame[column])
     for frame, column in ((tickets, "opened_at"), (nps, "responded_at")):
         frame[column] = pd.to_datetime(frame[column], utc=True)
     return AccountFacts(accounts, contracts, tickets, nps, outcomes)
 
 
 def _rows(session: Session, query: Select) -> list[tuple]:
-    """Raw driver rows: dates may come back as text (SQLite) or objects."""
+    """Plain tuples from the driver: dates may be text (SQLite) or objects."""
     connection = session.connection()
-    sql = query.compile(dialect=connection.dialect)
-    return connection.exec_driver_sql(str(sql)).fetchall()
+    sql = str(query.compile(dialect=connection.dialect))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _json(value: object) -> dict:
