@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import steward.store.automation  # noqa: F401  (registers the playbook tables)
 from steward.store.models import Base
 
 config = context.config
