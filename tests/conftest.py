@@ -12,6 +12,9 @@ from sqlalchemy import create_engine, text
 
 from steward.store.db import Store
 
+# The small company of the web and API tests (fixtures `company`, `sqlite_company`).
+pytest_plugins = ["tests.web_company"]
+
 SHARED_DATA = Path(
     os.environ.get("STEWARD_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data")
 )

@@ -1,17 +1,23 @@
-"""The portfolio dashboard's figures, for everything a person may see."""
+"""The portfolio dashboard's figures, for everything a person may see.
+
+Scores only change when the daily run writes them, so the score-based
+figures of a day can be kept (``cache``) until the next run finishes;
+overdue tasks are counted afresh on every call.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from steward.accounts.views import BANDS, _current_contracts, latest_score_day
+from steward.accounts.listing import BANDS, current_contracts, running_on
 from steward.auth.permissions import book_of
-from steward.store.models import Account, DailyRun, HealthScore, Task, User
+from steward.store.models import Account, Contract, DailyRun, HealthScore, Task, User
 
 TREND_DAYS = 90
 RENEWAL_DAYS = 90
@@ -34,71 +40,109 @@ class Portfolio:
     overdue_tasks: int = 0
 
 
-def portfolio(session: Session, viewer: User, today: dt.date) -> Portfolio:
-    """Counts per band and tier, ARR at risk, renewals, distribution and trend."""
-    day = latest_score_day(session)
-    result = Portfolio(as_of=day)
+def portfolio(
+    session: Session,
+    viewer: User,
+    today: dt.date,
+    cache: dict[Any, Portfolio] | None = None,
+) -> Portfolio:
+    """Counts per band and tier, ARR at risk, renewals, distribution and trend.
+
+    ``cache``, when given, keeps the score-based figures per person's book and
+    daily run; pass the same dict on every call (the web app keeps one).
+    """
     book = book_of(viewer)
-    result.overdue_tasks = _overdue(session, book, today)
+    run = session.execute(
+        select(DailyRun.as_of, DailyRun.finished_at, DailyRun.summary)
+        .order_by(DailyRun.as_of.desc())
+        .limit(1)
+    ).first()
+    key = (book, run[0], run[1]) if run else None
+    figures = cache.get(key) if cache is not None and key else None
+    if figures is None:
+        figures = _scored(session, book, run)
+        if cache is not None and key:
+            cache.clear()  # only the newest run's figures are worth keeping
+            cache[key] = figures
+    return replace(figures, overdue_tasks=_overdue(session, book, today))
+
+
+def _scored(session: Session, book: int | None, run: Any) -> Portfolio:
+    day = session.scalar(select(func.max(HealthScore.as_of)))
+    result = Portfolio(as_of=day)
     if day is None:
         return result
-
-    contracts = _current_contracts(day)
-    arr = func.coalesce(contracts.c.arr, Account.arr)
-    base = (
-        select(HealthScore.band, Account.tier, arr.label("arr"), HealthScore.score)
-        .join(Account, Account.id == HealthScore.account_id)
-        .outerjoin(contracts, contracts.c.account_id == Account.id)
-        .where(HealthScore.as_of == day)
-    )
-    if book is not None:
-        base = base.where(Account.csm_id == book)
-    _bands_and_tiers(session, base.subquery(), result)
-    _renewals(session, contracts, book, day, result)
+    _bands_tiers_and_buckets(session, book, day, result)
+    if book is None and run is not None and run[0] == day:
+        # The run totalled the running contracts' ARR of at-risk accounts.
+        result.arr_at_risk = float(run[2].get("arr_at_risk", 0.0))
+    else:
+        result.arr_at_risk = _arr_at_risk(session, book, day)
+    _renewals(session, book, day, result)
     result.trend = _trend(session, book, day)
     return result
 
 
-def _bands_and_tiers(session: Session, scored, result: Portfolio) -> None:
-    rows = session.execute(
-        select(
-            scored.c.band,
-            scored.c.tier,
-            func.count(),
-            func.sum(scored.c.arr),
-        ).group_by(scored.c.band, scored.c.tier)
-    ).all()
-    tiers: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BANDS, 0))
-    for band, tier, count, arr in rows:
-        result.accounts += count
-        result.by_band[band] = result.by_band.get(band, 0) + count
-        tiers[tier or "No tier"][band] = tiers[tier or "No tier"].get(band, 0) + count
-        if band == "at_risk":
-            result.arr_at_risk += float(arr or 0)
-    result.by_tier = dict(sorted(tiers.items()))
+def _bands_tiers_and_buckets(
+    session: Session, book: int | None, day: dt.date, result: Portfolio
+) -> None:
+    """One pass over the day's scores: counts by band, tier and score bucket."""
+    score = HealthScore.score
     # A CASE rather than floor(): SQLite may lack math functions, and a cast
     # rounds on PostgreSQL but truncates on SQLite.
     bucket = case(
-        *[(scored.c.score < edge, edge // 10 - 1) for edge in range(10, 100, 10)],
+        (score.is_(None), None),
+        *[(score < edge, edge // 10 - 1) for edge in range(10, 100, 10)],
         else_=9,
     )
-    buckets = session.execute(
-        select(bucket, func.count()).where(scored.c.score.is_not(None)).group_by(bucket)
-    ).all()
-    for index, count in buckets:
-        result.distribution[int(index)] = count
-
-
-def _renewals(session, contracts, book, day: dt.date, result: Portfolio) -> None:
-    until = day + dt.timedelta(days=RENEWAL_DAYS)
     query: Select = (
-        select(func.count(), func.sum(contracts.c.arr))
-        .select_from(contracts)
-        .join(Account, Account.id == contracts.c.account_id)
-        .where(contracts.c.renewal_on >= day, contracts.c.renewal_on <= until)
+        select(HealthScore.band, Account.tier, bucket, func.count())
+        .join(Account, Account.id == HealthScore.account_id)
+        .where(HealthScore.as_of == day)
+        .group_by(HealthScore.band, Account.tier, bucket)
     )
     if book is not None:
         query = query.where(Account.csm_id == book)
+    tiers: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BANDS, 0))
+    for band, tier, index, count in session.execute(query):
+        result.accounts += count
+        result.by_band[band] = result.by_band.get(band, 0) + count
+        tiers[tier or "No tier"][band] = tiers[tier or "No tier"].get(band, 0) + count
+        if index is not None:
+            result.distribution[int(index)] += count
+    result.by_tier = dict(sorted(tiers.items()))
+
+
+def _arr_at_risk(session: Session, book: int | None, day: dt.date) -> float:
+    at_risk = select(HealthScore.account_id).where(
+        HealthScore.as_of == day, HealthScore.band == "at_risk"
+    )
+    if book is not None:
+        at_risk = at_risk.join(Account, Account.id == HealthScore.account_id).where(
+            Account.csm_id == book
+        )
+    contracts = current_contracts(day, at_risk)
+    query = (
+        select(func.sum(func.coalesce(contracts.c.arr, Account.arr)))
+        .select_from(Account)
+        .outerjoin(contracts, contracts.c.account_id == Account.id)
+        .where(Account.id.in_(at_risk))
+    )
+    return float(session.scalar(query) or 0)
+
+
+def _renewals(
+    session: Session, book: int | None, day: dt.date, result: Portfolio
+) -> None:
+    """Accounts with a running contract ending in the window, and that ARR."""
+    until = day + dt.timedelta(days=RENEWAL_DAYS)
+    query: Select = select(
+        func.count(func.distinct(Contract.account_id)), func.sum(Contract.arr)
+    ).where(running_on(day), Contract.end_date <= until)
+    if book is not None:
+        query = query.join(Account, Account.id == Contract.account_id).where(
+            Account.csm_id == book
+        )
     count, arr = session.execute(query).one()
     result.renewals_due = count or 0
     result.renewals_arr = float(arr or 0)

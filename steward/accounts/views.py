@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from steward.auth.permissions import book_of, check_account
-from steward.errors import AccountNotFound, InputInvalid
+from steward.auth.permissions import check_account
+from steward.errors import AccountNotFound
 from steward.metrics.definitions import CATALOGUE
 from steward.store.models import (
     Account,
@@ -24,23 +23,6 @@ from steward.store.models import (
     Ticket,
     User,
 )
-
-SortKey = Literal["score", "name", "renewal", "arr"]
-BANDS = ("healthy", "neutral", "at_risk", "insufficient_data")
-
-
-@dataclass(frozen=True)
-class AccountRow:
-    external_id: str
-    name: str
-    band: str | None
-    score: float | None
-    tier: str | None
-    coverage: str | None
-    csm: str | None
-    stage: str
-    arr: float | None
-    renewal_on: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -70,109 +52,6 @@ class AccountDetail:
     contacts: list[Contact] = field(default_factory=list)
     nps: list[NpsResponse] = field(default_factory=list)
     tickets: list[Ticket] = field(default_factory=list)
-
-
-def latest_score_day(session: Session) -> dt.date | None:
-    return session.scalar(select(func.max(HealthScore.as_of)))
-
-
-def _current_contracts(as_of: dt.date) -> Any:
-    """Per account: next contract end, and ARR of the contracts running on the day."""
-    running = (Contract.start_date <= as_of) & (
-        Contract.end_date.is_(None) | (Contract.end_date >= as_of)
-    )
-    return (
-        select(
-            Contract.account_id.label("account_id"),
-            func.min(Contract.end_date).label("renewal_on"),
-            func.sum(Contract.arr).label("arr"),
-        )
-        .where(running)
-        .group_by(Contract.account_id)
-        .subquery()
-    )
-
-
-def list_accounts(
-    session: Session,
-    *,
-    band: str | None = None,
-    tier: str | None = None,
-    coverage: str | None = None,
-    csm: str | None = None,
-    stage: str | None = None,
-    renewal_within_days: int | None = None,
-    search: str | None = None,
-    sort: SortKey = "score",
-    descending: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-    viewer: User | None = None,
-) -> list[AccountRow]:
-    """Accounts with their latest score; filters combine with AND.
-
-    With ``viewer``, only the accounts that person may see (see
-    ``steward.auth.permissions``).
-    """
-    if band is not None and band not in BANDS:
-        raise InputInvalid(
-            f"unknown band {band!r}; use one of {', '.join(BANDS)}", field="band"
-        )
-    day = latest_score_day(session) or dt.date.today()
-    renewals = _current_contracts(day)
-    # ARR is what the running contracts add up to; an account without
-    # contracts keeps the ARR it was imported with.
-    arr = func.coalesce(renewals.c.arr, Account.arr)
-    csm_user = aliased(User)
-    query: Select = (
-        select(
-            Account.external_id,
-            Account.name,
-            HealthScore.band,
-            HealthScore.score,
-            Account.tier,
-            Account.coverage,
-            csm_user.email,
-            Account.lifecycle_stage,
-            arr,
-            renewals.c.renewal_on,
-        )
-        .outerjoin(
-            HealthScore,
-            (HealthScore.account_id == Account.id) & (HealthScore.as_of == day),
-        )
-        .outerjoin(csm_user, csm_user.id == Account.csm_id)
-        .outerjoin(renewals, renewals.c.account_id == Account.id)
-    )
-    if band:
-        query = query.where(HealthScore.band == band)
-    book = book_of(viewer) if viewer is not None else None
-    if book is not None:
-        query = query.where(Account.csm_id == book)
-    if tier:
-        query = query.where(Account.tier == tier)
-    if coverage:
-        query = query.where(Account.coverage == coverage)
-    if csm:
-        query = query.where(or_(csm_user.email == csm, csm_user.name == csm))
-    if stage:
-        query = query.where(Account.lifecycle_stage == stage)
-    if renewal_within_days is not None:
-        until = day + dt.timedelta(days=renewal_within_days)
-        query = query.where(renewals.c.renewal_on <= until)
-    if search:
-        query = query.where(Account.name.ilike(f"%{search}%"))
-
-    column = {
-        "score": HealthScore.score,
-        "name": Account.name,
-        "renewal": renewals.c.renewal_on,
-        "arr": arr,
-    }[sort]
-    ordered = column.desc() if descending else column.asc()
-    query = query.order_by(column.is_(None), ordered, Account.external_id)
-    rows = session.execute(query.limit(limit).offset(offset)).all()
-    return [AccountRow(*row) for row in rows]
 
 
 def find_account(session: Session, external_id: str, viewer: User) -> Account:
@@ -312,32 +191,3 @@ def explain(current: HealthScore, previous: HealthScore | None) -> list[FactorLi
             )
         )
     return sorted(lines, key=lambda line: line.points)
-
-
-@dataclass(frozen=True)
-class FilterChoices:
-    tiers: list[str]
-    coverages: list[str]
-    stages: tuple[str, ...]
-    csms: list[User]
-
-
-def filter_choices(session: Session) -> FilterChoices:
-    """The values the accounts list can be filtered by (indexed columns)."""
-    from steward.store.models import LIFECYCLE_STAGES
-
-    def distinct(column: Any) -> list[str]:
-        query = select(column).where(column.is_not(None)).distinct().order_by(column)
-        return list(session.scalars(query))
-
-    csms = session.scalars(
-        select(User)
-        .where(User.role == "csm", User.is_active.is_(True))
-        .order_by(User.name)
-    )
-    return FilterChoices(
-        tiers=distinct(Account.tier),
-        coverages=distinct(Account.coverage),
-        stages=LIFECYCLE_STAGES,
-        csms=list(csms),
-    )

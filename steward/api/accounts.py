@@ -9,17 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from steward.accounts.inbox import today
+from steward.accounts.listing import latest_score_day, list_accounts
 from steward.accounts.notes import add_note
 from steward.accounts.portfolio import portfolio
 from steward.accounts.stages import add_tag, change_stage, remove_tag
 from steward.accounts.timeline import timeline
 from steward.accounts.usage import account_usage
-from steward.accounts.views import (
-    account_detail,
-    find_account,
-    latest_score_day,
-    list_accounts,
-)
+from steward.accounts.views import account_detail, find_account
 from steward.api.convert import detail_out, portfolio_out
 from steward.api.schemas import (
     AccountDetailOut,
@@ -125,9 +121,10 @@ def export_accounts(
 
 
 @router.get("/portfolio", response_model=PortfolioOut)
-def get_portfolio(session: DB, user: ApiUser) -> PortfolioOut:
+def get_portfolio(request: Request, session: DB, user: ApiUser) -> PortfolioOut:
     """The dashboard's figures for the accounts the caller may see."""
-    return portfolio_out(portfolio(session, user, today()))
+    cache = request.app.state.portfolio_cache
+    return portfolio_out(portfolio(session, user, today(), cache))
 
 
 @router.get("/accounts/{key}", response_model=AccountDetailOut)

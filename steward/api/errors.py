@@ -61,8 +61,9 @@ def body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
 def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     """The first problem FastAPI found, with the field it is about."""
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-    where = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
-    if where and where[0] in ("query", "path", "header", "cookie"):
+    where = [str(part) for part in first.get("loc", ())]
+    # The first part says where the value came from (body, query, path...).
+    if where and where[0] in ("body", "query", "path", "header", "cookie"):
         where = where[1:]
     field = ".".join(where) or None
     message = str(first.get("msg", "invalid value"))

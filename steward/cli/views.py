@@ -11,8 +11,9 @@ from enum import StrEnum
 import typer
 from rich.table import Table
 
+from steward.accounts.listing import list_accounts
 from steward.accounts.tasks import open_tasks
-from steward.accounts.views import AccountDetail, account_detail, list_accounts
+from steward.accounts.views import AccountDetail, account_detail
 from steward.cli.common import console, handles_errors, open_workspace
 from steward.reports.spreadsheet import safe_cell
 

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, fields
 
-from steward.accounts.views import AccountRow
+from steward.accounts.listing import AccountRow
 from steward.reports.spreadsheet import safe_cell
 
 COLUMNS = tuple(field.name for field in fields(AccountRow))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -393,3 +394,14 @@ class TaskComment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User | None] = relationship()
+
+
+# For the web app's accounts list and dashboard at 100,000 accounts: sorting
+# by name and by the day's score, filtering by tier, coverage and stage, and
+# finding renewals by contract end date without scanning every row.
+Index("ix_accounts_name", Account.name)
+Index("ix_accounts_tier", Account.tier)
+Index("ix_accounts_coverage", Account.coverage)
+Index("ix_accounts_lifecycle_stage", Account.lifecycle_stage)
+Index("ix_health_scores_as_of_score", HealthScore.as_of, HealthScore.score)
+Index("ix_contracts_end_date", Contract.end_date)

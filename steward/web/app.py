@@ -80,6 +80,7 @@ def create_app(
     )
     app.state.workspace = workspace
     app.state.templates = make_templates()
+    app.state.portfolio_cache = {}
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(workspace.settings),

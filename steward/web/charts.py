@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from steward.accounts.listing import BANDS
 from steward.accounts.portfolio import Portfolio
 from steward.accounts.usage import UsageDay
-from steward.accounts.views import BANDS, AccountDetail
+from steward.accounts.views import AccountDetail
 from steward.web.text import label
 
 Chart = dict[str, Any]

@@ -10,16 +10,12 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from steward.accounts.inbox import today
+from steward.accounts.listing import filter_choices, latest_score_day, list_accounts
 from steward.accounts.notes import NOTE_KINDS, VOC_CATEGORIES, add_note
 from steward.accounts.stages import add_tag, change_stage, remove_tag
 from steward.accounts.timeline import timeline
 from steward.accounts.usage import account_usage
-from steward.accounts.views import (
-    account_detail,
-    filter_choices,
-    latest_score_day,
-    list_accounts,
-)
+from steward.accounts.views import account_detail
 from steward.reports.accounts_csv import account_lines
 from steward.store.models import LIFECYCLE_STAGES
 from steward.web.charts import health_chart, usage_chart

@@ -16,6 +16,6 @@ router = APIRouter()
 
 @router.get("/")
 def dashboard(request: Request, session: DB, user: PageUser) -> Response:
-    figures = portfolio(session, user, today())
+    figures = portfolio(session, user, today(), request.app.state.portfolio_cache)
     context = {"user": user, "p": figures, "charts": portfolio_charts(figures)}
     return render(request, "dashboard.html", context)

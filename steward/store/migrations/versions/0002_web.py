@@ -60,8 +60,29 @@ def upgrade() -> None:
             batch_op.f("ix_task_comments_task_id"), ["task_id"], unique=False
         )
 
+    # The accounts list and dashboard at 100,000 accounts (see models.py).
+    op.create_index("ix_accounts_name", "accounts", ["name"], unique=False)
+    op.create_index("ix_accounts_tier", "accounts", ["tier"], unique=False)
+    op.create_index("ix_accounts_coverage", "accounts", ["coverage"], unique=False)
+    op.create_index(
+        "ix_accounts_lifecycle_stage", "accounts", ["lifecycle_stage"], unique=False
+    )
+    op.create_index(
+        "ix_health_scores_as_of_score",
+        "health_scores",
+        ["as_of", "score"],
+        unique=False,
+    )
+    op.create_index("ix_contracts_end_date", "contracts", ["end_date"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index("ix_contracts_end_date", table_name="contracts")
+    op.drop_index("ix_health_scores_as_of_score", table_name="health_scores")
+    op.drop_index("ix_accounts_lifecycle_stage", table_name="accounts")
+    op.drop_index("ix_accounts_coverage", table_name="accounts")
+    op.drop_index("ix_accounts_tier", table_name="accounts")
+    op.drop_index("ix_accounts_name", table_name="accounts")
 
     with op.batch_alter_table("task_comments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_task_comments_task_id"))
