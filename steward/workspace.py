@@ -64,6 +64,24 @@ class Workspace:
     def events_config_path(self) -> Path:
         return self.config_dir / "events.yaml"
 
+    @property
+    def playbooks_dir(self) -> Path:
+        return self.config_dir / "playbooks"
+
+    @property
+    def emails_dir(self) -> Path:
+        return self.config_dir / "emails"
+
+    @property
+    def sequences_dir(self) -> Path:
+        return self.config_dir / "sequences"
+
+    def automation_path(self) -> Path:
+        return self.config_dir / "automation.yaml"
+
+    def expansion_path(self) -> Path:
+        return self.config_dir / "expansion.yaml"
+
     def init(self) -> list[Path]:
         """Create the data folder, bring the schema up to date, add default config.
 
@@ -72,6 +90,10 @@ class Workspace:
         """
         from steward.journeys import journey as journeys
         from steward.metrics import config as metrics_config
+        from steward.notify import sequences, templates
+        from steward.playbooks import model as playbooks
+        from steward.playbooks import settings as automation
+        from steward.scoring import expansion
         from steward.scoring import scorecard as scorecards
 
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -80,9 +102,18 @@ class Workspace:
         defaults = {
             self.scorecard_path("default"): scorecards.DEFAULT_SCORECARD,
             self.events_config_path(): metrics_config.BUILT_IN,
+            self.automation_path(): automation.BUILT_IN,
+            self.expansion_path(): expansion.BUILT_IN,
         }
-        for source in sorted(journeys.BUILT_IN.glob("*.yaml")):
-            defaults[self.config_dir / "journeys" / source.name] = source
+        folders = {
+            journeys.BUILT_IN: self.config_dir / "journeys",
+            playbooks.BUILT_IN: self.playbooks_dir,
+            templates.BUILT_IN: self.emails_dir,
+            sequences.BUILT_IN: self.sequences_dir,
+        }
+        for folder, target in folders.items():
+            for source in sorted(folder.glob("*.yaml")):
+                defaults[target / source.name] = source
         for target, source in defaults.items():
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -26,10 +26,14 @@ def run(
     scorecard: str = typer.Option(
         "default", help="Scorecard file in config/scorecards."
     ),
+    deliver: bool = typer.Option(
+        True, "--deliver/--no-deliver", help="Deliver the outbox after the run."
+    ),
 ) -> None:
-    """Run the daily job: metrics, scores, milestones, tasks, snapshots.
+    """Run the daily job: metrics, scores, milestones, playbooks, tasks, snapshots.
 
-    Running it again for the same day changes nothing.
+    Running it again for the same day changes nothing. Emails, Slack messages
+    and webhooks the day queued are delivered after it commits.
 
     Example: steward run --as-of 2024-06-30
     """
@@ -40,6 +44,10 @@ def run(
     with steps(STEPS, f"Daily run {day}") as step:
         summary = run_daily(workspace, day, scorecard=scorecard, on_step=step)
     print_summary(summary)
+    if deliver:
+        from steward.cli.outbox import deliver_now
+
+        deliver_now(workspace)
 
 
 def print_summary(summary: RunSummary) -> None:
@@ -56,6 +64,8 @@ def print_summary(summary: RunSummary) -> None:
         "New tasks", f"{summary.new_tasks:,} (of {summary.tasks_for_day:,} this day)"
     )
     table.add_row("Lifecycle stage changes", f"{summary.stage_changes:,}")
+    table.add_row("Playbooks fired", f"{summary.playbooks_fired:,}")
+    table.add_row("Messages queued", f"{summary.messages_queued:,}")
     table.add_row("Took", f"{summary.seconds:.1f} s")
     console.print(table)
     for note in summary.notes:

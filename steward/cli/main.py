@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from steward.cli import daily, data, demo, serve, setup, users, views
+from steward.cli import daily, data, demo, outbox, playbooks, serve, setup, users, views
 
 app = typer.Typer(
     help="Steward: customer success on your own data.",
@@ -22,3 +22,6 @@ app.command("import")(data.import_)
 app.command()(demo.demo)
 app.command()(serve.serve)
 app.add_typer(users.app, name="user")
+app.add_typer(playbooks.app, name="playbook")
+app.add_typer(outbox.app, name="outbox")
+app.command()(playbooks.incident)

@@ -1,8 +1,9 @@
-"""The daily run: metrics → scores → milestones → tasks → snapshots.
+"""The daily run: metrics → scores → milestones → playbooks → tasks → snapshots.
 
 Everything it writes for a day goes in one transaction, keyed so that running
 the same day again changes nothing: scores by (account, day), milestone states
-by (account, journey, milestone), tasks by occurrence key.
+by (account, journey, milestone), tasks and playbook runs by occurrence key,
+outbox messages by idempotency key. Messages are delivered after the commit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from steward.accounts.tasks import raise_tasks
 from steward.jobs.milestones import JourneyOutcome, evaluate_journeys
+from steward.jobs.playbooks import Day, PlaybookOutcome, playbook_step
 from steward.jobs.snapshots import health_rows, stage_changes
 from steward.metrics.config import load_events_config
 from steward.metrics.facts import load_facts
@@ -31,7 +33,7 @@ from steward.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-STEPS = ("metrics", "scores", "milestones", "tasks", "snapshots")
+STEPS = ("metrics", "scores", "milestones", "playbooks", "tasks", "snapshots")
 ACTOR = "daily-run"
 
 
@@ -46,6 +48,8 @@ class RunSummary:
     new_tasks: int = 0
     milestones_missed: int = 0
     stage_changes: int = 0
+    playbooks_fired: int = 0
+    messages_queued: int = 0
     tasks_for_day: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -87,8 +91,20 @@ def run_daily(
     step("milestones")
     journeys: JourneyOutcome = evaluate_journeys(workspace, con, facts, as_of, taxonomy)
 
-    step("tasks")
     with workspace.store.session() as session:
+        step("playbooks")
+        day = Day(
+            as_of,
+            facts,
+            live,
+            scores,
+            journeys.states,
+            con,
+            workspace.events.table(con),
+        )
+        automation = playbook_step(session, workspace, day)
+
+        step("tasks")
         created = raise_tasks(session, journeys.tasks(session), as_of, ACTOR)
 
         step("snapshots")
@@ -99,6 +115,7 @@ def run_daily(
         changes = stage_changes(session, facts, live, scores, journeys, as_of, ACTOR)
 
         _summarise(summary, live, scores, created, journeys, changes)
+        _summarise_playbooks(summary, automation)
         summary.seconds = round(time.perf_counter() - started, 2)
         _record_run(session, summary)
     log.info("daily_run.done as_of=%s new_tasks=%s", as_of, summary.new_tasks)
@@ -127,11 +144,19 @@ def _summarise(
     summary.notes = list(journeys.notes)
 
 
+def _summarise_playbooks(summary: RunSummary, automation: PlaybookOutcome) -> None:
+    summary.new_tasks += automation.tasks
+    summary.playbooks_fired = automation.total_fired
+    summary.messages_queued = automation.messages
+    summary.notes.extend(automation.notes)
+
+
 def _record_run(session: Session, summary: RunSummary) -> None:
     # A re-run raises no new task; the day's total says what the day raised.
     summary.tasks_for_day = session.scalar(
         select(func.count(Task.id)).where(
-            Task.created_on == summary.as_of, Task.source.like("journey:%")
+            Task.created_on == summary.as_of,
+            Task.source.like("journey:%") | Task.source.like("playbook:%"),
         )
     )
     run = session.scalar(select(DailyRun).where(DailyRun.as_of == summary.as_of))

@@ -1,0 +1,1 @@
+"""Delivery to people outside Steward: email, Slack and webhooks, via an outbox."""

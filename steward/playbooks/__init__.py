@@ -1,0 +1,1 @@
+"""Playbooks: triggers, conditions and actions a team writes as YAML files."""
