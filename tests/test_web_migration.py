@@ -11,7 +11,14 @@ INDEXES = {
         "ix_accounts_coverage": ["coverage"],
         "ix_accounts_lifecycle_stage": ["lifecycle_stage"],
     },
-    "health_scores": {"ix_health_scores_as_of_score": ["as_of", "score"]},
+    "health_scores": {
+        "ix_health_scores_as_of_score": [
+            "as_of",
+            "score",
+            "band",
+            "account_id",
+        ]
+    },
     "contracts": {"ix_contracts_end_date": ["end_date"]},
     "api_tokens": {"ix_api_tokens_user_id": ["user_id"]},
     "task_comments": {"ix_task_comments_task_id": ["task_id"]},

@@ -176,7 +176,8 @@ def _by_score(
             scored.order_by(order, Account.external_id).limit(limit).offset(offset)
         )
     )
-    if len(ids) == limit:
+    if len(ids) == limit or (f.band and f.band != "insufficient_data"):
+        # A full page, or a band that only scored accounts have.
         return ids
     # Past the last scored account: how many there are says where the
     # unscored ones start.

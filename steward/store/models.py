@@ -403,5 +403,13 @@ Index("ix_accounts_name", Account.name)
 Index("ix_accounts_tier", Account.tier)
 Index("ix_accounts_coverage", Account.coverage)
 Index("ix_accounts_lifecycle_stage", Account.lifecycle_stage)
-Index("ix_health_scores_as_of_score", HealthScore.as_of, HealthScore.score)
+# Covering: a page in score order, filtered by band or by account id, is read
+# from the index alone.
+Index(
+    "ix_health_scores_as_of_score",
+    HealthScore.as_of,
+    HealthScore.score,
+    HealthScore.band,
+    HealthScore.account_id,
+)
 Index("ix_contracts_end_date", Contract.end_date)

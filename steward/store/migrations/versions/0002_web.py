@@ -70,7 +70,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_health_scores_as_of_score",
         "health_scores",
-        ["as_of", "score"],
+        ["as_of", "score", "band", "account_id"],
         unique=False,
     )
     op.create_index("ix_contracts_end_date", "contracts", ["end_date"], unique=False)
