@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     # Send the session cookie over HTTPS only; turn on behind a TLS proxy.
     secure_cookies: bool = False
 
+    # Where the metrics read events (docs/engines.md): unset for Steward's own
+    # Parquet files through DuckDB; ``postgresql://...``, ``pyspark://local[2]``
+    # or any Ibis connection URL for a warehouse. ``events_table`` names the
+    # team's table there and ``events_columns`` maps Steward's column names to
+    # its own, e.g. STEWARD_EVENTS_COLUMNS='{"account_id": "group_id"}'.
+    events_url: str | None = None
+    events_table: str | None = None
+    events_columns: dict[str, str] = Field(default_factory=dict)
+    # How often the tracking API moves its fsynced segments into Parquet.
+    tracking_flush_seconds: float = Field(default=300.0, gt=0)
+
     @property
     def store_url(self) -> str:
         if self.database_url:

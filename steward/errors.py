@@ -81,3 +81,47 @@ class PlaybookNotFound(StewardError):
 
 class OutboxMessageNotFound(StewardError):
     pass
+
+
+class TranscriptInvalid(StewardError):
+    """A transcript file that cannot be read; the message names the line."""
+
+
+class DocumentNotFound(NotFound):
+    pass
+
+
+class SnippetNotFound(NotFound):
+    pass
+
+
+class TemplateNotFound(NotFound):
+    pass
+
+
+class WorkflowRefused(StewardError):
+    """A review step that does not apply to the document's current state."""
+
+
+class ModelUnavailable(StewardError):
+    """An optional model (sentence embeddings, speech) is not installed here."""
+
+
+class CoverageInvalid(ConfigInvalid):
+    """The tiers, coverage models or renewal settings file breaks a rule."""
+
+
+class ContractNotFound(NotFound):
+    pass
+
+
+class PayloadInvalid(StewardError):
+    """A tracking request's body cannot be read (not gzip, not JSON, no batch)."""
+
+
+class PayloadTooLarge(StewardError):
+    """A tracking request or call passes Segment's size limits."""
+
+
+class WriteKeyNotFound(NotFound):
+    pass

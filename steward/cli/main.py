@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from steward.cli import daily, data, demo, outbox, playbooks, serve, setup, users, views
+from steward.cli import (
+    daily,
+    data,
+    demo,
+    outbox,
+    playbooks,
+    serve,
+    setup,
+    users,
+    views,
+    writekeys,
+)
 
 app = typer.Typer(
     help="Steward: customer success on your own data.",
@@ -25,3 +36,4 @@ app.add_typer(users.app, name="user")
 app.add_typer(playbooks.app, name="playbook")
 app.add_typer(outbox.app, name="outbox")
 app.command()(playbooks.incident)
+app.add_typer(writekeys.app, name="writekey")

@@ -10,6 +10,14 @@ written beside it and renamed), so a reader never sees half a batch.
 Events are deduplicated on ``message_id``: an id already stored in the event's
 month or the months either side of it is dropped, which covers retries whose
 timestamps moved by clock-skew correction.
+
+Tracking calls arrive a request at a time, too small for a Parquet file each:
+they are first appended to fsynced segment files in ``events/incoming``
+(``steward.events.segments``), which ``compact`` moves into the partitions
+under the same lock and dedupe. Readers see both: the partitions plus the
+segments' calls not yet in them, so an acknowledged call counts at once.
+``identify`` and ``group`` calls go to ``events/profiles/<month>/`` the same
+way (``steward.events.records``).
 """
 
 from __future__ import annotations
@@ -27,25 +35,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock
 
-EVENT_SCHEMA = pa.schema(
-    [
-        pa.field("message_id", pa.string(), nullable=False),
-        pa.field("account_id", pa.string(), nullable=False),
-        pa.field("user_id", pa.string()),
-        pa.field("event", pa.string(), nullable=False),
-        pa.field("feature", pa.string()),
-        pa.field("ts", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("quantity", pa.int64(), nullable=False),
-        pa.field("errors", pa.int64(), nullable=False),
-        pa.field("value", pa.float64()),
-        pa.field("properties", pa.string()),
-        pa.field("received_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        # The UTC day of ``ts`` (days since 1970-01-01), written with the event so
-        # that windows and buckets are integer arithmetic: converting a
-        # timestamp with a time zone per row costs more than the rest of a scan.
-        pa.field("day", pa.int32(), nullable=False),
-    ]
+from steward.events import segments
+from steward.events.records import (
+    EVENT_SCHEMA,
+    PROFILE_SCHEMA,
+    decode_frames,
+    utc_days,
 )
+
+__all__ = ["EVENT_SCHEMA", "PROFILE_SCHEMA", "AppendResult", "EventStore", "utc_days"]
 
 
 @dataclass(frozen=True)
@@ -54,11 +52,143 @@ class AppendResult:
     duplicates: int
 
 
+@dataclass(frozen=True)
+class CompactResult:
+    segments: int
+    events: AppendResult
+    profiles: AppendResult
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Calls in segments not yet in the partitions, against a snapshot of files."""
+
+    events: pa.Table
+    profiles: pa.Table
+    files: list[Path]
+
+
 class EventStore:
     """The event partitions under one folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.incoming = self.root / "incoming"
+        self._events = _Partitions(self.root, EVENT_SCHEMA)
+        self._profiles = _Partitions(self.root / "profiles", PROFILE_SCHEMA)
+
+    @property
+    def glob(self) -> str:
+        return self._events.glob
+
+    def files(self) -> list[Path]:
+        return self._events.files()
+
+    def _lock(self) -> FileLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.root / ".lock"))
+
+    def append(self, events: pa.Table) -> AppendResult:
+        """Store the events whose ``message_id`` is new; report the rest as duplicates.
+
+        ``events`` has the columns of ``EVENT_SCHEMA``; ``day`` is always derived
+        from ``ts`` here, whatever the caller put in it.
+        """
+        with self._lock():
+            return self._events.append(_with_day(events))
+
+    def writer(self, max_bytes: int = 64 << 20) -> segments.SegmentWriter:
+        """A segment writer for tracking calls (one per process)."""
+        return segments.SegmentWriter(self.incoming, max_bytes)
+
+    def compact(self) -> CompactResult:
+        """Move every segment no live writer holds into the partitions.
+
+        A segment is deleted only after its calls are durable in Parquet; if
+        the process dies in between, the next compaction stores the same calls
+        again and the dedupe drops them.
+        """
+        with self._lock(), segments.claimed(self.incoming) as paths:
+            frames = [frame for path in paths for frame in segments.read_frames(path)]
+            events, profiles = decode_frames(frames)
+            events = link_accounts(events, self._memberships(profiles))
+            stored = self._events.append(events)
+            linked = self._profiles.append(profiles)
+            for path in paths:
+                path.unlink(missing_ok=True)
+            if paths:
+                segments.fsync_dir(self.incoming)
+        return CompactResult(len(paths), stored, linked)
+
+    def pending(self) -> Pending:
+        """Segment calls not yet compacted, deduplicated against the partitions.
+
+        The segments are read before the partitions are listed: a segment
+        compacted meanwhile is then either still read (and its events found
+        in the listed files and dropped) or gone with its file listed.
+        """
+        frames = [
+            frame
+            for path in segments.segment_files(self.incoming)
+            for frame in segments.read_frames(path)
+        ]
+        events, profiles = decode_frames(frames)
+        files = self.files()
+        if events.num_rows:
+            events = _first_per_message_id(events)
+            events = self._events.drop_known(events, files)
+        return Pending(events, profiles, files)
+
+    def table(self, con: ibis.BaseBackend) -> ibis.Table:
+        """All events as an Ibis table on ``con`` (empty, with the schema, if none)."""
+        pending = self.pending()
+        if not pending.files:
+            return ibis.memtable(pending.events)
+        name = f"events_{uuid.uuid4().hex}"
+        if not pending.events.num_rows:
+            return con.read_parquet(self.glob, table_name=name)
+        # The same files the pending calls were deduplicated against.
+        stored = con.read_parquet(
+            [str(path) for path in pending.files], table_name=name
+        )
+        fresh = ibis.memtable(pending.events).cast(stored.schema())
+        return stored.union(fresh, distinct=False)
+
+    def count(self) -> int:
+        pending = self.pending()
+        if not pending.files:
+            return pending.events.num_rows
+        with duckdb.connect() as con:
+            query = "select count(*) from read_parquet($files)"
+            files = [str(path) for path in pending.files]
+            stored = con.execute(query, {"files": files}).fetchone()[0]
+        return stored + pending.events.num_rows
+
+    def profiles(self) -> pa.Table:
+        """Every stored ``identify`` and ``group`` call, compacted or not."""
+        files = self._profiles.files()
+        pending = self.pending().profiles
+        if not files:
+            return pending
+        stored = pq.ParquetDataset([str(path) for path in files]).read()
+        return pa.concat_tables([stored.cast(PROFILE_SCHEMA), pending])
+
+    def memberships(self) -> dict[str, str]:
+        """Each user's account: the group of their latest ``group`` call."""
+        return self._memberships(self.profiles())
+
+    def _memberships(self, extra: pa.Table) -> dict[str, str]:
+        files = self._profiles.files()
+        tables = [pq.ParquetDataset([str(p) for p in files]).read()] if files else []
+        return latest_groups(pa.concat_tables([*tables, extra]) if tables else extra)
+
+
+class _Partitions:
+    """Month folders of immutable Parquet files with one schema, deduped on id."""
+
+    def __init__(self, root: Path, schema: pa.Schema) -> None:
+        self.root = root
+        self.schema = schema
 
     @property
     def glob(self) -> str:
@@ -67,93 +197,107 @@ class EventStore:
     def files(self) -> list[Path]:
         if not self.root.exists():
             return []
-        return sorted(self.root.glob("*/*.parquet"))
+        return sorted(self.root.glob("[0-9]*/*.parquet"))
 
-    def append(self, events: pa.Table) -> AppendResult:
-        """Store the events whose ``message_id`` is new; report the rest as duplicates.
-
-        ``events`` has the columns of ``EVENT_SCHEMA``; ``day`` is always derived
-        from ``ts`` here, whatever the caller put in it.
-        """
-        if "day" in events.column_names:
-            events = events.drop_columns(["day"])
-        events = events.append_column("day", utc_days(events["ts"]))
-        events = events.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
-        offered = events.num_rows
-        events = _first_per_message_id(events)
-        if events.num_rows == 0:
+    def append(self, rows: pa.Table) -> AppendResult:
+        """Write the new rows; the caller holds the store's lock."""
+        rows = rows.select(self.schema.names).cast(self.schema)
+        offered = rows.num_rows
+        rows = _first_per_message_id(rows)
+        if rows.num_rows == 0:
             return AppendResult(0, offered)
+        fresh = self.drop_known(rows, self.files())
+        months = pc.strftime(fresh["ts"], format="%Y-%m")
+        for month in pc.unique(months).to_pylist():
+            self._write(fresh.filter(pc.equal(months, month)), month)
+        return AppendResult(fresh.num_rows, offered - fresh.num_rows)
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        inserted = 0
-        with FileLock(str(self.root / ".lock")):
-            months = pc.strftime(events["ts"], format="%Y-%m")
-            for month in pc.unique(months).to_pylist():
-                batch = events.filter(pc.equal(months, month))
-                fresh = self._drop_known(batch, month)
-                if fresh.num_rows:
-                    self._write(fresh, month)
-                inserted += fresh.num_rows
-        return AppendResult(inserted, offered - inserted)
-
-    def _drop_known(self, batch: pa.Table, month: str) -> pa.Table:
-        files = [
-            str(path)
-            for near in _neighbour_months(month)
-            for path in (self.root / near).glob("*.parquet")
-        ]
-        if not files:
-            return batch
-        with duckdb.connect() as con:
-            known = con.sql(
-                "select distinct message_id from read_parquet($files)",
-                params={"files": files},
-            ).to_arrow_table()
-        keep = pc.invert(pc.is_in(batch["message_id"], known["message_id"]))
-        return batch.filter(keep)
+    def drop_known(self, rows: pa.Table, files: list[Path]) -> pa.Table:
+        """Rows whose id is not in ``files`` of their month or either neighbour."""
+        months = pc.strftime(rows["ts"], format="%Y-%m")
+        by_month: dict[str, list[str]] = {}
+        for path in files:
+            by_month.setdefault(path.parent.name, []).append(str(path))
+        kept = []
+        for month in pc.unique(months).to_pylist():
+            batch = rows.filter(pc.equal(months, month))
+            near = [f for m in _neighbour_months(month) for f in by_month.get(m, [])]
+            kept.append(_drop_ids_in(batch, near))
+        return pa.concat_tables(kept) if kept else rows
 
     def _write(self, batch: pa.Table, month: str) -> None:
         folder = self.root / month
-        folder.mkdir(exist_ok=True)
-        batch = batch.sort_by([("ts", "ascending"), ("account_id", "ascending")])
+        folder.mkdir(parents=True, exist_ok=True)
+        batch = batch.sort_by(
+            [("ts", "ascending"), (batch.column_names[1], "ascending")]
+        )
         final = folder / f"{uuid.uuid4().hex}.parquet"
         partial = folder / f".{final.name}.partial"
         pq.write_table(batch, partial, compression="zstd", row_group_size=1 << 20)
         with open(partial, "rb") as handle:
             os.fsync(handle.fileno())
         partial.rename(final)
-
-    def table(self, con: ibis.BaseBackend) -> ibis.Table:
-        """All events as an Ibis table on ``con`` (empty, with the schema, if none)."""
-        if not self.files():
-            return ibis.memtable(EVENT_SCHEMA.empty_table())
-        return con.read_parquet(self.glob, table_name=f"events_{uuid.uuid4().hex}")
-
-    def count(self) -> int:
-        if not self.files():
-            return 0
-        with duckdb.connect() as con:
-            query = "select count(*) from read_parquet($glob)"
-            return con.execute(query, {"glob": self.glob}).fetchone()[0]
+        # The new name must be durable before a segment holding the same
+        # calls may be deleted.
+        segments.fsync_dir(folder)
 
 
-def utc_days(timestamps: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """UTC calendar days since 1970-01-01 of timezone-aware timestamps."""
-    micros = pc.cast(pc.cast(timestamps, pa.timestamp("us", tz="UTC")), pa.int64())
-    return pc.cast(
-        pc.floor(pc.divide(pc.cast(micros, pa.float64()), 86_400e6)), pa.int32()
+def _drop_ids_in(batch: pa.Table, files: list[str]) -> pa.Table:
+    if not files:
+        return batch
+    with duckdb.connect() as con:
+        known = con.sql(
+            "select distinct message_id from read_parquet($files)",
+            params={"files": files},
+        ).to_arrow_table()
+    keep = pc.invert(pc.is_in(batch["message_id"], known["message_id"]))
+    return batch.filter(keep)
+
+
+def _with_day(events: pa.Table) -> pa.Table:
+    if "day" in events.column_names:
+        events = events.drop_columns(["day"])
+    return events.append_column("day", utc_days(events["ts"]))
+
+
+def link_accounts(events: pa.Table, members: dict[str, str]) -> pa.Table:
+    """Give events stored without an account the account their user joined since."""
+    if not events.num_rows or not members:
+        return events
+    blank = pc.equal(events["account_id"], "")
+    if not pc.any(blank).as_py():
+        return events
+    found = pc.index_in(events["user_id"], pa.array(list(members), pa.string()))
+    linked = pc.take(pa.array(list(members.values()), pa.string()), found)
+    account = pc.if_else(
+        pc.and_kleene(blank, pc.is_valid(linked)), linked, events["account_id"]
     )
+    position = events.column_names.index("account_id")
+    return events.set_column(position, "account_id", account)
 
 
-def _first_per_message_id(events: pa.Table) -> pa.Table:
-    """Keep the first event of each ``message_id``, in the order given."""
-    positions = pa.array(range(events.num_rows), type=pa.int64())
+def latest_groups(profiles: pa.Table) -> dict[str, str]:
+    """User id to group id of each user's latest ``group`` call."""
+    groups = profiles.filter(
+        pc.and_(pc.equal(profiles["type"], "group"), pc.is_valid(profiles["user_id"]))
+    )
+    groups = groups.filter(pc.is_valid(groups["group_id"]))
+    if not groups.num_rows:
+        return {}
+    ordered = groups.sort_by([("ts", "ascending"), ("received_at", "ascending")])
+    users = ordered["user_id"].to_pylist()
+    return dict(zip(users, ordered["group_id"].to_pylist(), strict=True))
+
+
+def _first_per_message_id(rows: pa.Table) -> pa.Table:
+    """Keep the first row of each ``message_id``, in the order given."""
+    positions = pa.array(range(rows.num_rows), type=pa.int64())
     first = (
-        pa.table({"message_id": events["message_id"], "i": positions})
+        pa.table({"message_id": rows["message_id"], "i": positions})
         .group_by("message_id", use_threads=False)
         .aggregate([("i", "min")])["i_min"]
     )
-    return events.take(pc.take(first, pc.sort_indices(first)))
+    return rows.take(pc.take(first, pc.sort_indices(first)))
 
 
 def _neighbour_months(month: str) -> list[str]:

@@ -62,6 +62,9 @@ def create_app(
     as long as the app is up (``steward serve`` turns it on).
     """
     from steward.api.routes import router as api_router
+    from steward.api.tracking import router as tracking_router
+    from steward.auth.writekeys import WriteKeyCheck
+    from steward.ingest.tracking import Tracker
     from steward.web.errors import install_error_handlers
     from steward.web.pages import router as pages_router
     from steward.web.rendering import make_templates
@@ -76,7 +79,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
-        lifespan=_daily_runs(workspace) if daily_run else None,
+        lifespan=_lifespan(workspace, daily_run),
     )
     app.state.workspace = workspace
     app.state.templates = make_templates()
@@ -93,21 +96,32 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(tracking_router)
     app.include_router(pages_router)
+    app.state.tracker = Tracker(
+        workspace.events, workspace.settings.tracking_flush_seconds
+    )
+    app.state.write_keys = WriteKeyCheck(workspace.store)
     return app
 
 
-def _daily_runs(workspace: Workspace):  # noqa: ANN202 - a lifespan factory
+def _lifespan(workspace: Workspace, daily_run: bool):  # noqa: ANN202 - a factory
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from steward.jobs.schedule import DailyScheduler
 
-        scheduler = DailyScheduler(workspace)
-        scheduler.start()
-        app.state.scheduler = scheduler
+        # The tracking intake compacts what an earlier process left, then
+        # flushes its segments in the background until the app stops.
+        app.state.tracker.start()
+        scheduler = DailyScheduler(workspace) if daily_run else None
+        if scheduler is not None:
+            scheduler.start()
+            app.state.scheduler = scheduler
         try:
             yield
         finally:
-            scheduler.stop()
+            if scheduler is not None:
+                scheduler.stop()
+            app.state.tracker.stop()
 
     return lifespan

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import steward.store.automation  # noqa: F401  (registers the playbook tables)
+import steward.store.coverage  # noqa: F401  (registers the effort log)
+import steward.store.tracking  # noqa: F401  (registers the write keys)
 from steward.store.models import Base
 
 config = context.config
