@@ -42,6 +42,7 @@ def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
             select(
                 Account.id,
                 Account.industry,
+                Account.tier,
                 Account.coverage,
                 Account.segment,
                 Account.custom_integrations,
@@ -51,13 +52,16 @@ def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
         columns=[
             "id",
             "industry",
+            "tier",
             "coverage",
             "segment",
             "custom_integrations",
             "ae_id",
         ],
     )
-    base = facts.accounts.rename(
+    # Tier and coverage as stored now: an earlier step of the run may have
+    # just re-evaluated them.
+    base = facts.accounts.drop(columns=["tier"]).rename(
         columns={"account_id": "external_id", "lifecycle_stage": "stage"}
     )
     frame = base.merge(extra, on="id", how="left").set_index("id")
