@@ -178,14 +178,22 @@ def accept(
         try:
             _accept_call(call, kind, shared, received, known, result)
         except CallInvalid as error:
-            message_id = call.get("messageId") if isinstance(call, dict) else None
-            text = message_id if isinstance(message_id, str) else None
-            result.failed.append(Failure(index, text, str(error)))
+            result.failed.append(Failure(index, _given_id(call), str(error)))
+        except (TypeError, ValueError, OverflowError) as error:
+            # A shape no rule above foresaw (a 70-digit number, say): this
+            # call fails, the batch goes on.
+            message = f"cannot be stored as sent ({error})"
+            result.failed.append(Failure(index, _given_id(call), message))
     return result
 
 
 class CallInvalid(ValueError):
     """One call breaks a rule; the message names the field."""
+
+
+def _given_id(call: Any) -> str | None:
+    message_id = call.get("messageId") if isinstance(call, dict) else None
+    return message_id if isinstance(message_id, str) else None
 
 
 def _accept_call(
@@ -202,7 +210,10 @@ def _accept_call(
     if size > MAX_CALL_BYTES:
         raise CallInvalid(_too_large("call", size, MAX_CALL_BYTES))
     call_type = kind if kind != "batch" else call.get("type") or call.get("action")
-    if call_type not in USAGE_TYPES and call_type not in PROFILE_TYPES:
+    known_type = isinstance(call_type, str) and (
+        call_type in USAGE_TYPES or call_type in PROFILE_TYPES
+    )
+    if not known_type:
         raise CallInvalid(
             f"type: {call_type!r} is not a call Steward stores; "
             "send track, page, screen, identify or group"
