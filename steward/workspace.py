@@ -82,12 +82,19 @@ class Workspace:
     def expansion_path(self) -> Path:
         return self.config_dir / "expansion.yaml"
 
+    def coverage_path(self) -> Path:
+        return self.config_dir / "coverage.yaml"
+
+    def renewals_path(self) -> Path:
+        return self.config_dir / "renewals.yaml"
+
     def init(self) -> list[Path]:
         """Create the data folder, bring the schema up to date, add default config.
 
         Files already present are left alone (they are the team's); returns the
         files it wrote.
         """
+        from steward.accounts import coverage, renewals
         from steward.journeys import journey as journeys
         from steward.metrics import config as metrics_config
         from steward.notify import sequences, templates
@@ -104,6 +111,8 @@ class Workspace:
             self.events_config_path(): metrics_config.BUILT_IN,
             self.automation_path(): automation.BUILT_IN,
             self.expansion_path(): expansion.BUILT_IN,
+            self.coverage_path(): coverage.BUILT_IN,
+            self.renewals_path(): renewals.BUILT_IN,
         }
         folders = {
             journeys.BUILT_IN: self.config_dir / "journeys",

@@ -30,7 +30,7 @@ def run(
         True, "--deliver/--no-deliver", help="Deliver the outbox after the run."
     ),
 ) -> None:
-    """Run the daily job: metrics, scores, milestones, playbooks, tasks, snapshots.
+    """Run the daily job: metrics, scores, milestones, coverage, playbooks, tasks.
 
     Running it again for the same day changes nothing. Emails, Slack messages
     and webhooks the day queued are delivered after it commits.
@@ -64,6 +64,10 @@ def print_summary(summary: RunSummary) -> None:
         "New tasks", f"{summary.new_tasks:,} (of {summary.tasks_for_day:,} this day)"
     )
     table.add_row("Lifecycle stage changes", f"{summary.stage_changes:,}")
+    table.add_row(
+        "Tier / coverage changes",
+        f"{summary.tier_changes:,} / {summary.coverage_changes:,}",
+    )
     table.add_row("Playbooks fired", f"{summary.playbooks_fired:,}")
     table.add_row("Messages queued", f"{summary.messages_queued:,}")
     table.add_row("Took", f"{summary.seconds:.1f} s")

@@ -5,15 +5,21 @@ from __future__ import annotations
 import typer
 
 from steward.cli import (
+    benchmark,
+    capacity,
     daily,
     data,
     demo,
     outbox,
+    plans,
     playbooks,
+    renewals,
+    reports,
     serve,
     setup,
     users,
     views,
+    voice,
     writekeys,
 )
 
@@ -37,3 +43,11 @@ app.add_typer(playbooks.app, name="playbook")
 app.add_typer(outbox.app, name="outbox")
 app.command()(playbooks.incident)
 app.add_typer(writekeys.app, name="writekey")
+app.add_typer(renewals.app, name="renewals")
+app.add_typer(reports.app, name="report")
+app.command()(capacity.capacity)
+app.add_typer(capacity.effort_app, name="effort")
+app.command()(benchmark.benchmark)
+app.add_typer(plans.app, name="plan")
+app.command()(plans.qbr)
+app.add_typer(voice.app, name="voice")

@@ -14,6 +14,7 @@ from steward.ingest.convert import Prepared
 from steward.ingest.loaders import Changes, Record
 from steward.ingest.mapping import Source
 from steward.ingest.report import ImportReport
+from steward.store.coverage import CsmEffort
 from steward.store.models import (
     Account,
     AccountTag,
@@ -332,6 +333,43 @@ def _contacts_by_id_or_email(session: Session, keys: set[str]) -> dict[str, int]
     return found
 
 
+def _efforts(
+    session: Session,
+    prepared: Prepared,
+    source: Source,
+    columns: Columns,
+    positions: list[int],
+    actor: str,
+) -> Changes:
+    """CSM effort rows; an unknown CSM email is stored without a CSM (a warning)."""
+    emails = columns.get("csm_email", [None] * len(prepared.rows))
+    found = loaders.ids_by_key(
+        session, User, "email", {emails[p] for p in positions} - {None}
+    )
+    for p in positions:
+        if emails[p] is not None and emails[p] not in found:
+            rule = f"unknown CSM '{emails[p]}'; stored without a CSM"
+            prepared.flag(p, "csm_email", rule, level="warning")
+    records = [
+        Record(
+            p,
+            columns["external_id"][p],
+            {
+                **_values(
+                    columns,
+                    p,
+                    ("account_id", "worked_on", "hours", "activity", "note"),
+                ),
+                "user_id": found.get(emails[p]),
+                "source": "import",
+                "recorded_by": actor,
+            },
+        )
+        for p in positions
+    ]
+    return loaders.upsert(session, CsmEffort, "external_id", records, "csm_effort")[0]
+
+
 _STORE = {
     "users": _users,
     "accounts": _accounts,
@@ -384,4 +422,5 @@ _STORE = {
         "contact",
         _contacts_by_id_or_email,
     ),
+    "efforts": _efforts,
 }

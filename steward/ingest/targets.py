@@ -15,6 +15,7 @@ KINDS = (
     "outcomes",
     "tickets",
     "nps",
+    "efforts",
     "events",
 )
 CONTACT_ROLES = ("executive_sponsor", "champion", "admin", "user")
@@ -123,6 +124,16 @@ TARGETS: dict[str, dict[str, Target]] = {
         "comment": _S,
         "responded_at": Target("timestamp", required=True),
     },
+    # CSM effort: hours spent on an account on a day (steward.accounts.workload).
+    "efforts": {
+        "external_id": _S,
+        "account": _ACCOUNT,
+        "csm_email": Target("email"),
+        "worked_on": Target("date", required=True),
+        "hours": Target("number", required=True, minimum=0, maximum=24),
+        "activity": _S,
+        "note": _S,
+    },
     "events": {
         "message_id": _S,
         "account": _ACCOUNT,
@@ -147,11 +158,13 @@ KEYS: dict[str, str] = {
     "outcomes": "external_id",
     "tickets": "external_id",
     "nps": "external_id",
+    "efforts": "external_id",
     "events": "message_id",
 }
 KEY_FALLBACKS: dict[str, tuple[str, ...]] = {
     "outcomes": ("account", "kind", "occurred_on"),
     "nps": ("account", "contact", "responded_at"),
+    "efforts": ("account", "csm_email", "worked_on", "activity"),
 }
 
 # Sources are imported in this order, whatever order the mapping lists them:

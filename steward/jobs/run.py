@@ -1,4 +1,5 @@
-"""The daily run: metrics → scores → milestones → playbooks → tasks → snapshots.
+"""The daily run: metrics → scores → milestones → coverage → playbooks → tasks →
+snapshots.
 
 Everything it writes for a day goes in one transaction, keyed so that running
 the same day again changes nothing: scores by (account, day), milestone states
@@ -18,7 +19,9 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from steward.accounts.coverage import load_coverage_rules
 from steward.accounts.tasks import raise_tasks
+from steward.jobs.coverage import coverage_step
 from steward.jobs.milestones import JourneyOutcome, evaluate_journeys
 from steward.jobs.playbooks import Day, PlaybookOutcome, playbook_step
 from steward.jobs.snapshots import health_rows, stage_changes
@@ -33,7 +36,15 @@ from steward.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-STEPS = ("metrics", "scores", "milestones", "playbooks", "tasks", "snapshots")
+STEPS = (
+    "metrics",
+    "scores",
+    "milestones",
+    "coverage",
+    "playbooks",
+    "tasks",
+    "snapshots",
+)
 ACTOR = "daily-run"
 
 
@@ -48,6 +59,8 @@ class RunSummary:
     new_tasks: int = 0
     milestones_missed: int = 0
     stage_changes: int = 0
+    tier_changes: int = 0
+    coverage_changes: int = 0
     playbooks_fired: int = 0
     messages_queued: int = 0
     tasks_for_day: int = 0
@@ -92,6 +105,12 @@ def run_daily(
     journeys: JourneyOutcome = evaluate_journeys(workspace, con, facts, as_of, taxonomy)
 
     with workspace.store.session() as session:
+        step("coverage")
+        rules = load_coverage_rules(workspace.coverage_path())
+        coverage = coverage_step(session, rules, live, facts, as_of, ACTOR)
+        summary.tier_changes = coverage.tier_changes
+        summary.coverage_changes = coverage.coverage_changes
+
         step("playbooks")
         day = Day(
             as_of,

@@ -1,0 +1,322 @@
+"""Renewals: contracts whose term ends soon, and the ARR expected to renew.
+
+A contract is in the renewals view when it runs today and its current term
+ends within the window: its end date when it has one, otherwise the term its
+billing period gives (see :mod:`steward.accounts.terms` for the date rule).
+Each row carries the account's latest health score, churn probability and
+expansion readiness. The forecast weights each contract's ARR by the chance
+the account stays, 1 − churn probability from the learned health model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from steward.accounts.listing import running_on
+from steward.accounts.terms import ONE_DAY, next_renewals
+from steward.auth.permissions import book_of
+from steward.errors import CoverageInvalid, InputInvalid
+from steward.store.automation import ExpansionScore
+from steward.store.models import Account, Contract, HealthScore, User
+
+BUILT_IN = Path(__file__).with_name("renewals.yaml")
+# A renewal contract logged through Steward is named after the first contract
+# of its chain: "<first>~<start day>" (see steward.accounts.outcomes).
+CHAIN = "~"
+
+
+class RenewalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    windows: list[int] = Field(default=[30, 60, 90, 180], min_length=1)
+    term_months: dict[str, int] = Field(default_factory=dict)
+    reason_tags: list[str] = Field(default_factory=list)
+
+    def months(self, billing_period: str | None) -> int | None:
+        if not billing_period:
+            return None
+        return self.term_months.get(billing_period.strip().lower())
+
+
+def load_renewal_settings(path: Path) -> RenewalSettings:
+    """Read the renewals file; a missing file means the built-in settings."""
+    path = Path(path)
+    if not path.exists():
+        path = BUILT_IN
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        settings = RenewalSettings.model_validate(raw)
+    except (OSError, yaml.YAMLError) as error:
+        raise CoverageInvalid(
+            f"{path}: cannot read renewal settings: {error}"
+        ) from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise CoverageInvalid(f"{path}: {where}: {first['msg']}") from error
+    bad = sorted(k for k, v in settings.term_months.items() if v <= 0)
+    if bad or any(days <= 0 for days in settings.windows):
+        raise CoverageInvalid(
+            f"{path}: windows and term_months must be positive whole numbers"
+        )
+    settings.term_months = {k.lower(): v for k, v in settings.term_months.items()}
+    return settings
+
+
+@dataclass(frozen=True)
+class Renewal:
+    contract: str
+    account: str
+    name: str
+    csm: str | None
+    tier: str | None
+    coverage: str | None
+    ends_on: dt.date
+    days_left: int
+    arr: float | None
+    billing_period: str | None
+    auto_renew: bool | None
+    health: float | None
+    band: str | None
+    churn_probability: float | None
+    expansion: float | None
+    outcome: str | None
+    new_arr: float | None
+
+
+@dataclass(frozen=True)
+class WindowForecast:
+    """The renewals ending within ``days``: their ARR and what is expected to stay.
+
+    ``expected_arr`` counts a decided contract at its new ARR (0 when
+    churned) and an undecided one at ARR × (1 − churn probability);
+    ``unscored_arr`` is the undecided ARR with no probability, left out of
+    ``expected_arr`` rather than guessed.
+    """
+
+    days: int
+    contracts: int
+    arr: float
+    decided_arr: float
+    scored_arr: float
+    expected_arr: float
+    unscored_arr: float
+
+
+def upcoming_renewals(
+    session: Session,
+    settings: RenewalSettings,
+    today: dt.date,
+    within_days: int,
+    *,
+    viewer: User | None = None,
+    csm: str | None = None,
+) -> list[Renewal]:
+    """Contracts running today whose term ends within ``within_days``, soonest first."""
+    if within_days < 0:
+        raise InputInvalid(
+            f"within must be 0 or more days, not {within_days}", field="within"
+        )
+    until = today + dt.timedelta(days=within_days)
+    contracts = _running_contracts(session, today, until, viewer, csm)
+    if contracts.empty:
+        return []
+    contracts["ends_on"] = _term_ends(session, settings, contracts, today)
+    due = contracts[contracts["ends_on"].notna()]
+    due = due[due["ends_on"] <= pd.Timestamp(until)]
+    if due.empty:
+        return []
+    due = _with_scores(session, due)
+    due = due.sort_values(["ends_on", "account", "contract"])
+    return [_renewal(row, today) for row in due.itertuples(index=False)]
+
+
+def forecast(renewals: list[Renewal], windows: list[int]) -> list[WindowForecast]:
+    """Per window, the renewing ARR and the ARR expected to stay (see the class)."""
+    result = []
+    for days in sorted(windows):
+        rows = [r for r in renewals if r.days_left <= days]
+        arr = decided = scored = expected = unscored = 0.0
+        for row in rows:
+            value = row.arr or 0.0
+            arr += value
+            if row.outcome is not None:
+                kept = 0.0 if row.outcome == "churned" else (row.new_arr or value)
+                decided += value
+                expected += kept
+            elif row.churn_probability is None:
+                unscored += value
+            else:
+                scored += value
+                expected += value * (1.0 - row.churn_probability)
+        result.append(
+            WindowForecast(
+                days, len(rows), arr, decided, scored, round(expected, 2), unscored
+            )
+        )
+    return result
+
+
+def _running_contracts(
+    session: Session,
+    today: dt.date,
+    until: dt.date,
+    viewer: User | None,
+    csm: str | None,
+) -> pd.DataFrame:
+    query: Select = (
+        select(
+            Contract.id,
+            Contract.external_id.label("contract"),
+            Contract.account_id,
+            Contract.start_date,
+            Contract.end_date,
+            Contract.arr,
+            Contract.billing_period,
+            Contract.auto_renew,
+            Contract.outcome,
+            Contract.new_arr,
+            Account.external_id.label("account"),
+            Account.name,
+            Account.tier,
+            Account.coverage,
+            User.name.label("csm"),
+        )
+        .join(Account, Account.id == Contract.account_id)
+        .outerjoin(User, User.id == Account.csm_id)
+        .where(running_on(today))
+        # Open-ended contracts are all read; dated ones only when due.
+        .where(Contract.end_date.is_(None) | (Contract.end_date <= until))
+    )
+    book = book_of(viewer) if viewer is not None else None
+    if book is not None:
+        query = query.where(Account.csm_id == book)
+    if csm:
+        query = query.where(
+            (func.lower(User.email) == csm.strip().lower()) | (User.name == csm)
+        )
+    frame = pd.DataFrame(session.execute(query).mappings().all())
+    if frame.empty:
+        return frame
+    for column in ("start_date", "end_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _term_ends(
+    session: Session, settings: RenewalSettings, contracts: pd.DataFrame, today: dt.date
+) -> pd.Series:
+    """The last day of each contract's current term; NaT when it cannot be told."""
+    ends = contracts["end_date"].copy()
+    open_ended = ends.isna()
+    if open_ended.any():
+        rows = contracts[open_ended]
+        anchors = _chain_starts(session, rows)
+        months = rows["billing_period"].map(settings.months).astype("float64")
+        renews = next_renewals(anchors, months, today)
+        ends[open_ended] = renews - pd.Timedelta(ONE_DAY)
+    return ends
+
+
+def _chain_starts(session: Session, rows: pd.DataFrame) -> pd.Series:
+    """Each contract's first contract start: it anchors the renewal dates."""
+    firsts = rows["contract"].str.split(CHAIN, n=1).str[0]
+    chained = firsts[firsts != rows["contract"]]
+    starts = rows["start_date"].copy()
+    if chained.empty:
+        return starts
+    found = dict(
+        session.execute(
+            select(Contract.external_id, Contract.start_date).where(
+                Contract.external_id.in_(sorted(set(chained)))
+            )
+        ).all()
+    )
+    for index, first in chained.items():
+        if first in found:
+            starts[index] = pd.Timestamp(found[first])
+    return starts
+
+
+def _with_scores(session: Session, due: pd.DataFrame) -> pd.DataFrame:
+    ids = sorted(set(due["account_id"].astype(int)))
+    health = _latest(
+        session,
+        select(
+            HealthScore.account_id,
+            HealthScore.score.label("health"),
+            HealthScore.band,
+            HealthScore.churn_probability,
+        ),
+        HealthScore,
+        ids,
+    )
+    expansion = _latest(
+        session,
+        select(ExpansionScore.account_id, ExpansionScore.score.label("expansion")),
+        ExpansionScore,
+        ids,
+    )
+    return due.merge(health, on="account_id", how="left").merge(
+        expansion, on="account_id", how="left"
+    )
+
+
+def _latest(
+    session: Session, query: Select, table: type, ids: list[int]
+) -> pd.DataFrame:
+    """The rows of the latest day ``table`` holds for these accounts."""
+    day = session.scalar(select(func.max(table.as_of)))
+    columns = [c.name for c in query.selected_columns]
+    if day is None:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows += session.execute(
+            query.where(table.as_of == day, table.account_id.in_(chunk))
+        ).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _renewal(row: object, today: dt.date) -> Renewal:
+    ends_on = row.ends_on.date()
+    return Renewal(
+        contract=row.contract,
+        account=row.account,
+        name=row.name,
+        csm=_value(row.csm),
+        tier=_value(row.tier),
+        coverage=_value(row.coverage),
+        ends_on=ends_on,
+        days_left=(ends_on - today).days,
+        arr=_number(row.arr),
+        billing_period=_value(row.billing_period),
+        auto_renew=None if pd.isna(row.auto_renew) else bool(row.auto_renew),
+        health=_number(row.health),
+        band=_value(row.band),
+        churn_probability=_number(row.churn_probability),
+        expansion=_number(row.expansion),
+        outcome=_value(row.outcome),
+        new_arr=_number(row.new_arr),
+    )
+
+
+def _value(value: object) -> object:
+    return (
+        None
+        if value is None or (not isinstance(value, str) and pd.isna(value))
+        else value
+    )
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,0 +1,138 @@
+"""The coverage step of the daily run: every live account's tier and model again.
+
+Runs before the playbooks, in the day's transaction, so playbook conditions
+on tier and coverage see today's values. Each change is written to the
+account and to the audit log with the rule that made it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from steward.accounts.coverage import CoverageRules, classify, explain
+from steward.metrics.facts import AccountFacts
+from steward.store.models import Account, AuditEntry, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CoverageOutcome:
+    tier_changes: int = 0
+    coverage_changes: int = 0
+
+
+def coverage_step(
+    session: Session,
+    rules: CoverageRules,
+    live: pd.DataFrame,
+    facts: AccountFacts,
+    as_of: dt.date,
+    actor: str,
+) -> CoverageOutcome:
+    """Re-evaluate the live accounts (``live``: the day's metrics by external id)."""
+    if live.empty:
+        return CoverageOutcome()
+    stored = _stored(session)
+    accounts = stored.join(live[["arr", "seats"]], how="inner")
+    decided = classify(rules, accounts)
+
+    changed = accounts.index[
+        (decided["tier"] != accounts["tier"])
+        | (decided["coverage"] != accounts["coverage"])
+    ]
+    if len(changed):
+        _write(
+            session, rules, accounts.loc[changed], decided.loc[changed], as_of, actor
+        )
+    # The playbooks read tiers from the facts loaded before this step.
+    tiers = facts.accounts["account_id"].map(decided["tier"])
+    facts.accounts["tier"] = tiers.fillna(facts.accounts["tier"])
+
+    moved = decided.loc[changed] != accounts.loc[changed, ["tier", "coverage"]]
+    outcome = CoverageOutcome(
+        tier_changes=int(moved["tier"].sum()),
+        coverage_changes=int(moved["coverage"].sum()),
+    )
+    log.info(
+        "coverage.done as_of=%s tier_changes=%s coverage_changes=%s",
+        as_of,
+        outcome.tier_changes,
+        outcome.coverage_changes,
+    )
+    return outcome
+
+
+def _stored(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            Account.id,
+            Account.external_id,
+            Account.tier,
+            Account.coverage,
+            Account.custom_integrations,
+            Account.segment,
+        )
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "external_id",
+            "tier",
+            "coverage",
+            "custom_integrations",
+            "segment",
+        ],
+    )
+    return frame.set_index("external_id")
+
+
+def _write(
+    session: Session,
+    rules: CoverageRules,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    as_of: dt.date,
+    actor: str,
+) -> None:
+    now = utcnow()
+    updates, entries = [], []
+    for key, row in before.iterrows():
+        tier, coverage = after.at[key, "tier"], after.at[key, "coverage"]
+        updates.append(
+            {
+                "id": int(row["id"]),
+                "tier": tier,
+                "coverage": coverage,
+                "updated_at": now,
+            }
+        )
+        because = explain(rules, row, tier, coverage)
+        for field, new in (("tier", tier), ("coverage", coverage)):
+            old = row[field]
+            if new == old:
+                continue
+            entries.append(
+                {
+                    "actor": actor,
+                    "action": f"account.{field}_changed",
+                    "entity": "account",
+                    "entity_id": key,
+                    "at": now,
+                    "detail": {
+                        "from": None if pd.isna(old) else old,
+                        "to": new,
+                        "because": because[field],
+                        "as_of": as_of.isoformat(),
+                    },
+                }
+            )
+    session.execute(update(Account), updates)
+    session.execute(insert(AuditEntry), entries)
