@@ -33,7 +33,7 @@ def test_filters_combine_and_search_matches_part_of_the_name(company):
     by_csm = get("/api/v1/accounts?csm=csm2@x.example", headers=manager)
     onboarding = get("/api/v1/accounts?stage=onboarding&sort=name", headers=manager)
 
-    assert _ids(tier_2) == ["double", "late"]
+    assert _ids(tier_2) == ["late", "good"]
     assert _ids(digital) == ["good"]
     assert _ids(search) == ["good"]
     assert _ids(renewing) == ["double"]

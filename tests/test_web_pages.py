@@ -73,7 +73,7 @@ def test_the_accounts_list_filters_sorts_and_pages(sqlite_company):
 
     assert riskiest == ["Double Inc", "Late Ltd", "Good Co"]
     assert by_name == ["Late Ltd", "Good Co", "Double Inc"]
-    assert tier_1 == ["Good Co"]
+    assert tier_1 == ["Double Inc"]
 
 
 def test_htmx_filtering_returns_only_the_rows(sqlite_company):

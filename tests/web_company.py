@@ -35,10 +35,12 @@ csm1@x.example,Cam One,csm,lead@x.example
 csm2@x.example,Cat Two,csm,lead@x.example
 viewer@x.example,Vic Viewer,read_only,
 """,
-    "accounts": """external_id,name,country,seats,arr,csm_email,tier,coverage
-late,Late Ltd,GB,3,12000,csm1@x.example,Tier 2,Tech-Touch
-double,Double Inc,US,4,20000,csm2@x.example,Tier 2,High-Touch
-good,Good Co,US,2,8000,csm1@x.example,Tier 1,Digital-Led
+    # Tiers and coverage as the default rubric (config/coverage.yaml) decides.
+    "accounts": "external_id,name,country,seats,arr,csm_email,"
+    """custom_integrations,tier,coverage
+late,Late Ltd,GB,3,12000,csm1@x.example,false,Tier 2,Tech-Touch
+double,Double Inc,US,4,20000,csm2@x.example,true,Tier 1,Tech-Touch
+good,Good Co,US,2,8000,csm1@x.example,false,Tier 2,Digital-Led
 """,
     "contracts": """external_id,account,start_date,end_date,arr,seats
 c-late,late,2024-12-02,2025-12-01,12000,3

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from steward.api.schemas import (
+    PathId,
     TokenIn,
     TokenIssued,
     TokenOut,
@@ -44,7 +45,7 @@ def post_user(session: DB, user: ApiUser, body: UserIn) -> UserOut:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def patch_user(session: DB, user: ApiUser, user_id: int, body: UserPatch) -> UserOut:
+def patch_user(session: DB, user: ApiUser, user_id: PathId, body: UserPatch) -> UserOut:
     changed = update_user(session, user, user_id, role=body.role, active=body.active)
     return UserOut.model_validate(changed)
 
@@ -62,5 +63,5 @@ def post_token(session: DB, user: ApiUser, body: TokenIn) -> TokenIssued:
 
 
 @router.post("/tokens/{token_id}/revoke", response_model=TokenOut)
-def post_revoke(session: DB, user: ApiUser, token_id: int) -> TokenOut:
+def post_revoke(session: DB, user: ApiUser, token_id: PathId) -> TokenOut:
     return TokenOut.model_validate(revoke_token(session, user, token_id))

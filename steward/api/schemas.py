@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+
+# Ids are 32-bit on PostgreSQL and fit SQLite's integers: anything larger is
+# refused as invalid rather than reaching the database.
+ID_MAX = 2**31 - 1
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
+QueryId = Annotated[int | None, Query(ge=1, le=ID_MAX)]
 
 
 class Out(BaseModel):
@@ -177,7 +184,7 @@ class SnoozeIn(BaseModel):
 
 
 class ReassignIn(BaseModel):
-    assignee_id: int
+    assignee_id: int = Field(ge=1, le=ID_MAX)
 
 
 class CommentIn(BaseModel):
@@ -225,7 +232,7 @@ class UserPatch(BaseModel):
 
 
 class TokenIn(BaseModel):
-    user_id: int
+    user_id: int = Field(ge=1, le=ID_MAX)
     name: str = Field(min_length=1, max_length=100)
 
 

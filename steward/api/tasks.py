@@ -16,7 +16,15 @@ from steward.accounts.inbox import (
     snooze_task,
 )
 from steward.api.convert import task_out
-from steward.api.schemas import CommentIn, CommentOut, ReassignIn, SnoozeIn, TaskOut
+from steward.api.schemas import (
+    CommentIn,
+    CommentOut,
+    PathId,
+    QueryId,
+    ReassignIn,
+    SnoozeIn,
+    TaskOut,
+)
 from steward.errors import UserNotFound
 from steward.store.models import User
 from steward.web.deps import DB, ApiUser
@@ -28,7 +36,7 @@ router = APIRouter(tags=["tasks"])
 def get_tasks(
     session: DB,
     user: ApiUser,
-    assignee_id: int | None = None,
+    assignee_id: QueryId = None,
     include_done: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[TaskOut]:
@@ -41,30 +49,30 @@ def get_tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def get_one(session: DB, user: ApiUser, task_id: int) -> TaskOut:
+def get_one(session: DB, user: ApiUser, task_id: PathId) -> TaskOut:
     return task_out(get_task(session, user, task_id))
 
 
 @router.post("/tasks/{task_id}/complete", response_model=TaskOut)
-def post_complete(session: DB, user: ApiUser, task_id: int) -> TaskOut:
+def post_complete(session: DB, user: ApiUser, task_id: PathId) -> TaskOut:
     return task_out(complete_task(session, user, task_id))
 
 
 @router.post("/tasks/{task_id}/snooze", response_model=TaskOut)
-def post_snooze(session: DB, user: ApiUser, task_id: int, body: SnoozeIn) -> TaskOut:
+def post_snooze(session: DB, user: ApiUser, task_id: PathId, body: SnoozeIn) -> TaskOut:
     return task_out(snooze_task(session, user, task_id, body.until))
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskOut)
 def post_reassign(
-    session: DB, user: ApiUser, task_id: int, body: ReassignIn
+    session: DB, user: ApiUser, task_id: PathId, body: ReassignIn
 ) -> TaskOut:
     return task_out(reassign_task(session, user, task_id, body.assignee_id))
 
 
 @router.post("/tasks/{task_id}/comments", response_model=CommentOut, status_code=201)
 def post_comment(
-    session: DB, user: ApiUser, task_id: int, body: CommentIn
+    session: DB, user: ApiUser, task_id: PathId, body: CommentIn
 ) -> CommentOut:
     return CommentOut.model_validate(comment_on_task(session, user, task_id, body.body))
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from steward.api.schemas import ID_MAX, PathId
 from steward.auth.tokens import issue_token, list_tokens, revoke_token
 from steward.auth.users import add_user_as, list_users, update_user
 from steward.store.models import ROLES, User
@@ -40,7 +41,7 @@ def post_user_change(
     request: Request,
     session: DB,
     user: PageUser,
-    user_id: int,
+    user_id: PathId,
     role: Annotated[str, Form()],
     active: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -53,7 +54,7 @@ def post_token(
     request: Request,
     session: DB,
     user: PageUser,
-    user_id: Annotated[int, Form()],
+    user_id: Annotated[int, Form(ge=1, le=ID_MAX)],
     name: Annotated[str, Form(max_length=100)],
 ) -> Response:
     token, secret = issue_token(session, user, user_id, name)
@@ -63,7 +64,7 @@ def post_token(
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def post_revoke(
-    request: Request, session: DB, user: PageUser, token_id: int
+    request: Request, session: DB, user: PageUser, token_id: PathId
 ) -> Response:
     revoke_token(session, user, token_id)
     return answer(request, "_admin.html", _context(session, user), "/admin")

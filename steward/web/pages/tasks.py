@@ -18,6 +18,7 @@ from steward.accounts.inbox import (
     snooze_task,
     today,
 )
+from steward.api.schemas import ID_MAX, PathId, QueryId
 from steward.auth.users import assignable_users
 from steward.errors import UserNotFound
 from steward.store.models import Task, User
@@ -32,7 +33,7 @@ def tasks_page(
     request: Request,
     session: DB,
     user: PageUser,
-    who: int | None = None,
+    who: QueryId = None,
     done: bool = False,
 ) -> Response:
     assignee = session.get(User, who) if who else None
@@ -53,7 +54,7 @@ def tasks_page(
 
 
 @router.post("/tasks/{task_id}/complete")
-def post_complete(request: Request, session: DB, user: PageUser, task_id: int):
+def post_complete(request: Request, session: DB, user: PageUser, task_id: PathId):
     task = complete_task(session, user, task_id)
     return _row(request, session, user, task)
 
@@ -63,7 +64,7 @@ def post_snooze(
     request: Request,
     session: DB,
     user: PageUser,
-    task_id: int,
+    task_id: PathId,
     until: Annotated[dt.date, Form()],
 ) -> Response:
     task = snooze_task(session, user, task_id, until)
@@ -75,8 +76,8 @@ def post_reassign(
     request: Request,
     session: DB,
     user: PageUser,
-    task_id: int,
-    assignee_id: Annotated[int, Form()],
+    task_id: PathId,
+    assignee_id: Annotated[int, Form(ge=1, le=ID_MAX)],
 ) -> Response:
     task = reassign_task(session, user, task_id, assignee_id)
     return _row(request, session, user, task)
@@ -87,7 +88,7 @@ def post_comment(
     request: Request,
     session: DB,
     user: PageUser,
-    task_id: int,
+    task_id: PathId,
     body: Annotated[str, Form(max_length=5_000)],
 ) -> Response:
     comment_on_task(session, user, task_id, body)
