@@ -82,9 +82,16 @@ def check(
             playbook = check_playbook(path, emails, flows)
         except PlaybookInvalid as error:
             failed += 1
-            errors.print(f"Error: {error}", markup=False, highlight=False)
+            errors.print(
+                f"Error: {error}", markup=False, highlight=False, soft_wrap=True
+            )
             continue
-        console.print(f"ok: {path} ({playbook.name})", markup=False, highlight=False)
+        console.print(
+            f"ok: {path} ({playbook.name})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if failed:
         raise typer.Exit(1)
 

@@ -17,13 +17,14 @@ from pydantic import (
 
 from steward.errors import PlaybookInvalid
 from steward.playbooks.actions_model import (
+    ACTION_TYPES,
     PER_ACCOUNT,
     Action,
     EmailAction,
     EscalateAction,
     TaskAction,
 )
-from steward.playbooks.triggers_model import WITH_START, Band, Trigger
+from steward.playbooks.triggers_model import TRIGGER_KINDS, WITH_START, Band, Trigger
 from steward.store.models import LIFECYCLE_STAGES
 
 BUILT_IN = Path(__file__).with_name("builtin")
@@ -108,19 +109,19 @@ class Playbook(BaseModel):
         kind = self.trigger.kind
         portfolio = kind == "schedule" and self.trigger.per == "portfolio"
         for index, action in enumerate(self.actions):
-            where = f"actions[{index}] ({action.type})"
+            where = f"actions[{index}]"
             if portfolio and action.type in PER_ACCOUNT:
                 raise ValueError(
-                    f"{where}: a playbook run once for the whole book "
-                    "(schedule per: portfolio) cannot change one account; use "
-                    "per: account"
+                    f"{where}.type: a {action.type} action changes one account, "
+                    "and a playbook run once for the whole book (schedule per: "
+                    "portfolio) has none; use per: account"
                 )
             roles = isinstance(action, EmailAction) and any(
                 "@" not in to for to in action.to
             )
             if portfolio and roles:
                 raise ValueError(
-                    f"{where}: for the whole book, email goes to addresses, "
+                    f"{where}.to: for the whole book, email goes to addresses, "
                     "not contact roles"
                 )
             _check_trigger_fit(where, kind, action)
@@ -131,16 +132,18 @@ def _check_trigger_fit(where: str, kind: str, action: Any) -> None:
     if isinstance(action, TaskAction | EscalateAction):
         if action.journey_alert and kind != "milestone_overdue":
             raise ValueError(
-                f"{where}: journey_alert needs the milestone_overdue trigger"
+                f"{where}.journey_alert: needs the milestone_overdue trigger, "
+                f"not {kind}"
             )
         if action.due.from_ == "start" and kind not in WITH_START:
             raise ValueError(
-                f"{where}: due from: start needs a trigger with a start day "
-                f"({', '.join(WITH_START)}); use from: fired"
+                f"{where}.due.from: start needs a trigger with a start day "
+                f"({', '.join(WITH_START)}), not {kind}; use from: fired"
             )
     if action.when is not None and kind != "milestone_overdue":
         raise ValueError(
-            f"{where}: when: min_consecutive_misses needs the milestone_overdue trigger"
+            f"{where}.when: min_consecutive_misses needs the milestone_overdue "
+            f"trigger, not {kind}"
         )
 
 
@@ -158,9 +161,10 @@ def load_playbook(path: Path) -> Playbook:
         )
     odd = _non_text_key(raw)
     if odd is not None:
+        parent, _, key = odd.rpartition(".")
         raise PlaybookInvalid(
-            f"{path}: {odd}: a key reads as {odd.rsplit('.', 1)[-1]}: YAML takes "
-            "on, off, yes and no for true and false; quote the key"
+            f"{path}: {parent or '(top level)'}: a key reads as {key}: YAML takes "
+            "an unquoted on, off, yes or no for true or false; quote the key"
         )
     try:
         return Playbook.model_validate(raw)
@@ -193,15 +197,25 @@ def describe(error: ValidationError) -> str:
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "not a known field here (check the spelling)"
-    elif first["type"] == "union_tag_invalid":
-        tags = first.get("ctx", {}).get("expected_tags", "")
-        found = first.get("ctx", {}).get("tag", "")
-        message = f"unknown kind {found!r}; use one of {tags}"
-    elif first["type"] == "union_tag_not_found":
-        message = f"missing {first['ctx']['discriminator']}"
+    elif first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        ctx = first.get("ctx", {})
+        field = str(ctx.get("discriminator", "kind")).strip("'")
+        where = f"{where}.{field}" if where else field
+        message = f"missing; use one of {_choices(field)}"
+        if first["type"] == "union_tag_invalid":
+            message = (
+                f"unknown {field} {ctx.get('tag')!r}; use one of {_choices(field)}"
+            )
     extra = f" ({len(error.errors()) - 1} more problem(s) after this one)"
     more = extra if len(error.errors()) > 1 else ""
-    return f"{where or '(top level)'}: {message}{more}"
+    if not where:
+        # Rules across fields name their field in the message itself.
+        return f"{message}{more}"
+    return f"{where}: {message}{more}"
+
+
+def _choices(field: str) -> str:
+    return ", ".join(TRIGGER_KINDS if field == "kind" else ACTION_TYPES)
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -223,26 +237,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return "".join(parts).replace("from_", "from")
 
 
-_TAGS = {
-    "milestone_overdue",
-    "score_crosses",
-    "band_changes",
-    "renewal_within",
-    "nps_detractor",
-    "incident",
-    "tag",
-    "schedule",
-    "onboarding_day",
-    "band_held",
-    "task",
-    "escalate",
-    "email",
-    "slack",
-    "webhook",
-    "stage",
-    "sequence",
-    "timeline",
-}
+_TAGS = set(TRIGGER_KINDS) | set(ACTION_TYPES)
 
 
 def playbook_paths(folder: Path) -> list[Path]:

@@ -130,5 +130,17 @@ Trigger = Annotated[
     Field(discriminator="kind"),
 ]
 
+TRIGGER_KINDS = (
+    "milestone_overdue",
+    "score_crosses",
+    "band_changes",
+    "renewal_within",
+    "nps_detractor",
+    "incident",
+    "tag",
+    "schedule",
+    "onboarding_day",
+    "band_held",
+)
 # Triggers whose occurrence has a start day (due dates may count from it).
 WITH_START = ("milestone_overdue", "onboarding_day")

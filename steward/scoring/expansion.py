@@ -89,9 +89,10 @@ def load_expansion_config(path: Path) -> ExpansionConfig:
         ) from error
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        where = ".".join(str(part) for part in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        raise ScorecardInvalid(f"{path}: {where}: {message}") from error
+        where = f"{where}: " if where else ""
+        raise ScorecardInvalid(f"{path}: {where}{message}") from error
 
 
 def expansion_frame(config: ExpansionConfig, metrics: pd.DataFrame) -> pd.DataFrame:
