@@ -125,3 +125,23 @@ class PayloadTooLarge(StewardError):
 
 class WriteKeyNotFound(NotFound):
     pass
+
+
+class PlanNotFound(NotFound):
+    pass
+
+
+class PlanItemNotFound(NotFound):
+    """A goal, KPI, milestone or responsibility that is not in the plan at hand."""
+
+
+class PlanLinkNotFound(NotFound):
+    pass
+
+
+class PlanLinkRefused(PermissionDenied):
+    """A customer link that exists but has expired or been revoked."""
+
+
+class RendererUnavailable(StewardError):
+    """The PDF renderer (LibreOffice) is not installed or failed."""
