@@ -144,3 +144,20 @@ def add_user_as(
         password=password,
         actor=viewer.email,
     )
+
+
+DEMO_PASSWORD = "steward-demo"
+
+
+def give_demo_passwords(session: Session, actor: str) -> list[User]:
+    """Every user gets ``DEMO_PASSWORD``: only for the simulated demo company.
+
+    One hash for all of them: the password is printed for anyone to read, so
+    a salt per user would protect nothing.
+    """
+    shared = hash_password(DEMO_PASSWORD)
+    users = list(session.scalars(select(User).order_by(User.role, User.email)))
+    for user in users:
+        user.password_hash = shared
+    record(session, actor, "user.demo_passwords_set", "user", None, users=len(users))
+    return users

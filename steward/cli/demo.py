@@ -10,6 +10,7 @@ import typer
 
 from steward.cli.common import console, handles_errors, open_workspace, parse_day, steps
 from steward.cli.daily import print_report, print_summary
+from steward.cli.serve import demo_sign_in, run_server
 from steward.errors import StewardError
 
 MAPPING = Path(__file__).parents[1] / "demo" / "mapping.yaml"
@@ -23,11 +24,18 @@ def demo(
     as_of: str = typer.Option(
         None, "--as-of", help="The company's 'today'; default today."
     ),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve the web app when the demo is built."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address to serve on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to serve on."),
 ) -> None:
     """Build a simulated SaaS company, import it, fit its health score, run the day.
 
     The data folder (STEWARD_HOME, default ./steward-data) is rebuilt if it
     holds an earlier demo; a folder with real data is never touched.
+
+    Then serves the web app (unless --no-serve) and prints how to sign in.
 
     Example: steward demo --accounts 300
     """
@@ -75,6 +83,9 @@ def demo(
         markup=False,
         highlight=False,
     )
+    console.print(demo_sign_in(workspace), markup=False, highlight=False)
+    if serve:
+        run_server(workspace, host, port, daily=True)
 
 
 def _make_room(home: Path, database_url: str | None) -> None:

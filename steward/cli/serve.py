@@ -34,3 +34,17 @@ def run_server(workspace: Workspace, host: str, port: int, daily: bool) -> None:
     app = create_app(workspace, daily_run=daily)
     console.print(f"Steward is at http://{host}:{port}/  (Ctrl-C stops it)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def demo_sign_in(workspace: Workspace) -> str:
+    """Give the demo's users the demo password; say how to sign in."""
+    from steward.auth.users import DEMO_PASSWORD, give_demo_passwords
+
+    with workspace.store.session() as session:
+        users = give_demo_passwords(session, actor="demo")
+        admin = next((u.email for u in users if u.role == "admin"), None)
+        csm = next((u.email for u in users if u.role == "csm"), None)
+    return (
+        f"Sign in as {admin} (admin) or {csm} (a CSM), password {DEMO_PASSWORD}; "
+        "every demo user has that password."
+    )
