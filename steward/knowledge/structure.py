@@ -98,7 +98,11 @@ def _section(units: list[Utterance], number: int, phrases: list[str]) -> dict[st
         for step in procedure:
             steps_by_unit.setdefault(step.unit, []).append(step.number)
             steps.append(
-                {"number": step.number, "text": step.text, "start": units[step.unit].start}
+                {
+                    "number": step.number,
+                    "text": step.text,
+                    "start": units[step.unit].start,
+                }
             )
     return {
         "title": title_from(phrases[:3], f"Part {number}"),

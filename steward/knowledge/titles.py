@@ -9,21 +9,23 @@ import yake
 
 # Talk is full of words that YAKE's written-English stop list lets through
 # and that say nothing about a topic.
-_SPOKEN = frozenset(
-    """yeah yep yes okay ok alright gonna wanna gotta thing things stuff good
-    great right like just actually really know think mean bit lot kind sort oh
+_SPOKEN_WORDS = """yeah yep yes okay ok alright gonna wanna gotta thing things
+    stuff good great right like just actually really know think mean bit lot
+    kind sort oh
     well sure maybe guess probably basically pretty fine important people
     going today thank thanks hello hi bye uh um hmm mm let lets one two three
     four five six seven eight nine ten eleven twelve twenty thirty forty fifty
-    hundred thousand million billion percent""".split()
-)
+    hundred thousand million billion percent"""
+_SPOKEN = frozenset(_SPOKEN_WORDS.split())
 _NUMBERISH = re.compile(r"^[\d\s.,%]+$")
 
 
 @lru_cache(maxsize=1)
 def _extractor() -> yake.KeywordExtractor:
     stopwords = set(yake.KeywordExtractor(lan="en").stopword_set) | _SPOKEN
-    return yake.KeywordExtractor(lan="en", n=3, top=20, dedupLim=0.6, stopwords=stopwords)
+    return yake.KeywordExtractor(
+        lan="en", n=3, top=20, dedupLim=0.6, stopwords=stopwords
+    )
 
 
 def distinctive(phrases: list[list[str]], texts: list[str]) -> list[list[str]]:

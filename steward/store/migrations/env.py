@@ -6,6 +6,7 @@ from alembic import context
 
 import steward.store.automation  # noqa: F401  (registers the playbook tables)
 import steward.store.coverage  # noqa: F401  (registers the effort log)
+import steward.store.knowledge  # noqa: F401  (registers the knowledge base)
 import steward.store.plans  # noqa: F401  (registers success plans, reviews)
 import steward.store.tracking  # noqa: F401  (registers the write keys)
 from steward.store.models import Base
