@@ -145,3 +145,7 @@ class PlanLinkRefused(PermissionDenied):
 
 class RendererUnavailable(StewardError):
     """The PDF renderer (LibreOffice) is not installed or failed."""
+
+
+class StoreUnavailable(StewardError):
+    """The operational store's database cannot be opened or reached."""

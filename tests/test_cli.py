@@ -3,12 +3,14 @@
 import csv
 import io
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from steward.cli.main import app
+from tests.conftest import PG_ADMIN_URL
 
 runner = CliRunner()
 
@@ -58,6 +60,52 @@ def test_commands_before_init_say_how_to_start(home):
     assert result.output.strip() == (
         f"Error: no Steward data folder at {home.resolve()}: run `steward init` "
         "(or `steward demo`), or point STEWARD_HOME at an existing one"
+    )
+
+
+def test_a_database_that_does_not_exist_is_named_with_the_fix(home, monkeypatch):
+    name = f"steward_missing_{uuid.uuid4().hex[:8]}"
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    monkeypatch.setenv("STEWARD_DATABASE_URL", url)
+
+    result = invoke("accounts")
+
+    assert result.exit_code == 1
+    message = result.output.strip()
+    assert message.startswith(f"Error: cannot open the store at {url!r}: ")
+    assert f'database "{name}" does not exist' in message
+    assert message.endswith(
+        "; check STEWARD_DATABASE_URL, that the server is running and that the "
+        "database exists (createdb NAME)"
+    )
+
+
+def test_a_database_url_that_is_not_one_says_how_to_write_it(home, monkeypatch):
+    monkeypatch.setenv("STEWARD_DATABASE_URL", "postgres-on-the-nas")
+
+    result = invoke("init")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: cannot use the database URL 'postgres-on-the-nas' (Could not parse "
+        "SQLAlchemy URL from given URL string); set STEWARD_DATABASE_URL to "
+        "postgresql+psycopg://user@host:5432/dbname, or unset it to keep the store "
+        "in STEWARD_HOME"
+    )
+
+
+def test_a_data_folder_inside_a_file_names_the_path(tmp_path, monkeypatch):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    home = tmp_path / "notes.txt" / "steward-data"
+    monkeypatch.setenv("STEWARD_HOME", str(home))
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+
+    result = invoke("init")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {home}: Not a directory; check the path (STEWARD_HOME and the "
+        "files the command names) and its permissions"
     )
 
 

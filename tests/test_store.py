@@ -1,7 +1,9 @@
 import datetime as dt
 
-from sqlalchemy import inspect, select
+import pytest
+from sqlalchemy import inspect, select, text
 
+from steward.errors import StoreUnavailable
 from steward.store.db import Store, is_current
 from steward.store.models import Account, AuditEntry, Base
 
@@ -37,3 +39,18 @@ def test_failed_unit_of_work_leaves_nothing(store: Store) -> None:
 
     with store.session() as session:
         assert session.scalars(select(Account)).all() == []
+
+
+def test_a_store_written_by_a_newer_steward_is_refused_by_name(store: Store) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version VALUES ('f999')"))
+    shown = store.engine.url.render_as_string(hide_password=True)
+
+    with pytest.raises(StoreUnavailable) as raised:
+        store.upgrade()
+
+    assert str(raised.value) == (
+        f"the store at {shown!r} has schema revision(s) f999, which this version "
+        "of Steward does not know: a newer Steward wrote it; run that version, or "
+        "upgrade this one"
+    )

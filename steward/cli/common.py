@@ -35,8 +35,30 @@ def handles_errors(command: F) -> F:
                 f"Error: {error}", markup=False, highlight=False, soft_wrap=True
             )
             raise typer.Exit(1) from error
+        except BrokenPipeError:
+            raise  # `steward accounts | head`: Click ends quietly
+        except OSError as error:
+            # A folder that is a file, a disk that is full, a file we may not
+            # write: the person fixes the path, a traceback would not help.
+            errors.print(
+                f"Error: {_os_problem(error)}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from error
 
     return wrapper  # type: ignore[return-value]
+
+
+def _os_problem(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    if error.filename is None:
+        return f"{reason}; check STEWARD_HOME and the files the command names"
+    return (
+        f"{error.filename}: {reason}; check the path (STEWARD_HOME and the files "
+        "the command names) and its permissions"
+    )
 
 
 def open_workspace(*, must_exist: bool = True) -> Workspace:

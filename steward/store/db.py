@@ -13,7 +13,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from steward.errors import StoreUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -30,7 +34,29 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **common)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **common)
+    try:
+        return create_engine(url, pool_pre_ping=True, **common)
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        raise StoreUnavailable(
+            f"cannot use the database URL {_shown(url)} ({_reason(error)}); set "
+            "STEWARD_DATABASE_URL to postgresql+psycopg://user@host:5432/dbname, "
+            "or unset it to keep the store in STEWARD_HOME"
+        ) from error
+
+
+def _shown(url: str) -> str:
+    """The URL as a person may see it: the password is never printed."""
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return repr(url)
+
+
+def _reason(error: BaseException) -> str:
+    """The driver's first line, without the doubled spaces PostgreSQL writes."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    return " ".join(lines[0].split())
 
 
 def _json_text(value: Any) -> str:
@@ -59,16 +85,42 @@ def upgrade(engine: Engine) -> None:
     Parts of Steward may add migration branches from a common parent (the web
     app's tables and the playbooks' tables, say); every head is applied.
     """
-    if is_current(engine):
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    current = _stored_revisions(engine)
+    unknown = current - {revision.revision for revision in script.walk_revisions()}
+    if unknown:
+        raise StoreUnavailable(
+            f"the store at {_shown(str(engine.url))} has schema revision(s) "
+            f"{', '.join(sorted(unknown))}, which this version of Steward does not "
+            "know: a newer Steward wrote it; run that version, or upgrade this one"
+        )
+    if current == set(script.get_heads()):
         return
     command.upgrade(alembic_config(engine), "heads")
 
 
 def is_current(engine: Engine) -> bool:
     heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current == heads
+    return _stored_revisions(engine) == heads
+
+
+def _stored_revisions(engine: Engine) -> set[str]:
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+    except OperationalError as error:
+        # The first connection of every command: a wrong URL, a stopped server
+        # or a database not created yet is the person's to fix, not a crash.
+        where = (
+            "check that STEWARD_HOME is a folder you can write to"
+            if engine.url.get_backend_name() == "sqlite"
+            else "check STEWARD_DATABASE_URL, that the server is running and "
+            "that the database exists (createdb NAME)"
+        )
+        raise StoreUnavailable(
+            f"cannot open the store at {_shown(str(engine.url))}: "
+            f"{_reason(error)}; {where}"
+        ) from error
 
 
 class Store:
