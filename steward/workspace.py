@@ -88,6 +88,9 @@ class Workspace:
     def renewals_path(self) -> Path:
         return self.config_dir / "renewals.yaml"
 
+    def voice_path(self) -> Path:
+        return self.config_dir / "voice.yaml"
+
     def init(self) -> list[Path]:
         """Create the data folder, bring the schema up to date, add default config.
 
@@ -100,6 +103,7 @@ class Workspace:
         from steward.notify import sequences, templates
         from steward.playbooks import model as playbooks
         from steward.playbooks import settings as automation
+        from steward.reports import voice
         from steward.scoring import expansion
         from steward.scoring import scorecard as scorecards
 
@@ -113,6 +117,7 @@ class Workspace:
             self.expansion_path(): expansion.BUILT_IN,
             self.coverage_path(): coverage.BUILT_IN,
             self.renewals_path(): renewals.BUILT_IN,
+            self.voice_path(): voice.BUILT_IN,
         }
         folders = {
             journeys.BUILT_IN: self.config_dir / "journeys",

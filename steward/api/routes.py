@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from steward.api import accounts, admin, tasks
+from steward.api import accounts, admin, plans, tasks, voice
 from steward.api.errors import RESPONSES
 
 router = APIRouter(responses=RESPONSES)
-for module in (accounts, tasks, admin):
+for module in (accounts, tasks, admin, plans, voice):
     router.include_router(module.router)

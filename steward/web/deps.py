@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from steward.accounts.plan_links import PREFIX as PLAN_LINK_PREFIX
 from steward.auth.tokens import user_for_token
 from steward.auth.users import active_user
 from steward.errors import PermissionDenied, SignInRequired
@@ -36,6 +37,9 @@ DB = Annotated[Session, Depends(db, scope="function")]
 def signed_in(request: Request, session: DB) -> User:
     """The user of the session cookie; pages send everyone else to sign in."""
     user = active_user(session, request.session.get("user_id"))
+    if user is None and request.session.get("plan_link"):
+        # A customer who came by a success-plan link: refused, not invited to sign in.
+        raise PermissionDenied("a success plan link opens that plan and nothing else")
     if user is None:
         raise SignInRequired("sign in to see this page")
     return user
@@ -47,14 +51,21 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from the Admin 
 
 
 def token_user(
+    request: Request,
     session: DB,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     """The user an API token acts as. The API takes no cookies, so needs no CSRF."""
+    if credentials is None and request.session.get("plan_link"):
+        raise PermissionDenied("a success plan link opens that plan and nothing else")
     if credentials is None:
         raise SignInRequired(
             "send an API token as 'Authorization: Bearer TOKEN'; an admin issues "
             "them on the Admin page or with `steward user token`"
+        )
+    if credentials.credentials.startswith(PLAN_LINK_PREFIX):
+        raise PermissionDenied(
+            "a success plan link is not an API token; it opens its plan at /p/..."
         )
     return user_for_token(session, credentials.credentials)
 

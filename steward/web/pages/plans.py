@@ -80,9 +80,7 @@ def post_plan(
 
 
 @router.get("/plans/{plan_id}")
-def plan_page(
-    request: Request, session: DB, user: PageUser, plan_id: int
-) -> Response:
+def plan_page(request: Request, session: DB, user: PageUser, plan_id: int) -> Response:
     return _plan_page(request, session, user, plan_id)
 
 
@@ -199,6 +197,8 @@ def shared_plan(request: Request, session: DB, secret: str) -> Response:
     except StewardError as error:
         return _share_error(request, error)
     plan = opened.plan
+    # Marks the browser as a customer's: staff pages then refuse it outright.
+    request.session["plan_link"] = opened.link.id
     context = {
         "plan": plan,
         "account_name": plan.account.name,
@@ -213,10 +213,10 @@ def shared_plan(request: Request, session: DB, secret: str) -> Response:
 
 @router.post("/p/{secret}/changes")
 async def shared_change(request: Request, session: DB, secret: str) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = await request.form()
+    raw = {k: str(v) for k, v in form.items() if k not in _SKIP and v != ""}
     try:
-        change = _change_from(form)
-        change_by_link(session, secret, change, client=_client(request))
+        change_by_link(session, secret, raw, client=_client(request))
     except StewardError as error:
         return _share_error(request, error)
     return RedirectResponse(f"/p/{secret}", status_code=303)
