@@ -38,18 +38,15 @@ class Workspace:
 
     @cached_property
     def events(self) -> EventStore:
-        from steward.events.store import EventStore
+        from steward.events.engines import event_store
 
-        return EventStore(self.settings.events_dir)
+        return event_store(self.settings)
 
     def event_engine(self) -> ibis.BaseBackend:
-        """A fresh in-memory DuckDB over the event files, in UTC."""
-        import ibis
+        """A fresh connection to the event engine (in-memory DuckDB by default)."""
+        from steward.events.engines import connect
 
-        con = ibis.duckdb.connect()
-        con.raw_sql("SET TimeZone = 'UTC'")
-        con.raw_sql("SET enable_progress_bar = false")
-        return con
+        return connect(self.settings)
 
     @property
     def config_dir(self) -> Path:
