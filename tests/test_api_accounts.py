@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from steward.store.models import AuditEntry, HealthScore, LifecycleChange, Note
+from tests.web_company import invoke
 
 
 def _ids(response) -> list[str]:
@@ -235,3 +236,24 @@ def _account_id(session, key: str) -> int:
     from steward.store.models import Account
 
     return session.scalar(select(Account.id).where(Account.external_id == key))
+
+
+def test_accounts_without_a_score_come_last_on_every_page(company, tmp_path):
+    unscored = tmp_path / "unscored.csv"
+    unscored.write_text("external_id,name\nzed,Zed AG\nabc,Abc BV\n")
+    invoke("import", str(unscored), "--kind", "accounts")
+    manager = company.token("lead@x.example")
+    get = company.client.get
+
+    pages = [
+        _ids(get(f"/api/v1/accounts?limit=2&offset={offset}", headers=manager))
+        for offset in (0, 2, 4)
+    ]
+    past_the_scored = _ids(get("/api/v1/accounts?limit=1&offset=4", headers=manager))
+    riskiest_last = _ids(get("/api/v1/accounts?desc=true", headers=manager))
+    searched = _ids(get("/api/v1/accounts?q=a", headers=manager))
+
+    assert pages == [["double", "late"], ["good", "abc"], ["zed"]]
+    assert past_the_scored == ["zed"]
+    assert riskiest_last == ["good", "double", "late", "abc", "zed"]
+    assert searched == ["late", "abc", "zed"]

@@ -170,6 +170,13 @@ def _by_score(
     part walks the (day, score) index and stops after the page.
     """
     order = HealthScore.score.desc() if descending else HealthScore.score.asc()
+    if f.search:
+        # A name search scans every name anyway and matches few: one query
+        # that sorts the matches beats walking the score index twice.
+        query = _filtered(select(Account.id), f).order_by(
+            HealthScore.score.is_(None), order, Account.external_id
+        )
+        return list(session.scalars(query.limit(limit).offset(offset)))
     scored = _filtered(select(Account.id), f).where(HealthScore.score.is_not(None))
     ids = list(
         session.scalars(
