@@ -121,9 +121,11 @@ def test_sponsor_engagement_is_a_note_or_an_answer_from_the_sponsor(store):
         ids = {key: account.id for key, account in (("met", met), ("quiet", quiet))}
 
     with store.session() as session:
-        engagement = sponsor_engagement(session)
+        engagement = sponsor_engagement(session, since=dt.date(2024, 7, 1))
+        later = sponsor_engagement(session, since=dt.date(2024, 11, 1))
     recent = engaged_on(engagement, dt.date(2025, 2, 1), 90)
     last_year = engaged_on(engagement, dt.date(2024, 9, 30), 90)
 
     assert set(recent.index) == {ids["met"]}
     assert set(last_year.index) == {ids["quiet"]}
+    assert set(later["account_id"]) == {ids["met"]}

@@ -279,12 +279,14 @@ def milestone_facts(
     return {key: tuple(value) for key, value in grouped.items()}
 
 
-def sponsor_engagement(session: Session) -> pd.DataFrame:
-    """Days an account's executive sponsor was engaged: (account_id, day).
+def sponsor_engagement(session: Session, since: dt.date) -> pd.DataFrame:
+    """Days from ``since`` an account's executive sponsor was engaged.
 
     Engaged means a meeting, call or email noted on an account that has an
-    executive sponsor on record, or an NPS answer from the sponsor.
+    executive sponsor on record, or an NPS answer from the sponsor. Returns
+    (account_id, day) rows.
     """
+    start = dt.datetime.combine(since, dt.time(), dt.UTC)
     sponsors = pd.DataFrame(
         session.execute(select(Contact.id, Contact.account_id, Contact.role)).all(),
         columns=["id", "account_id", "role"],
@@ -294,11 +296,14 @@ def sponsor_engagement(session: Session) -> pd.DataFrame:
         return pd.DataFrame(columns=["account_id", "day"])
     with_sponsor = set(sponsors["account_id"])
     notes = session.execute(
-        select(Note.account_id, Note.created_at).where(Note.kind.in_(ENGAGEMENT_NOTES))
+        select(Note.account_id, Note.created_at).where(
+            Note.kind.in_(ENGAGEMENT_NOTES), Note.created_at >= start
+        )
     ).all()
     answers = session.execute(
         select(NpsResponse.account_id, NpsResponse.responded_at).where(
-            NpsResponse.contact_id.in_(list(sponsors["id"]))
+            NpsResponse.contact_id.in_([int(i) for i in sponsors["id"]]),
+            NpsResponse.responded_at >= start,
         )
     ).all()
     rows = [
@@ -324,11 +329,15 @@ def portal_steps(
 ) -> pd.DataFrame | None:
     """The first day each account completed each portal step (external ids).
 
-    None when no event in the store is a portal event at all: the portal is
-    then not measured, which is not the same as nobody using it.
+    Reads the ``portal.lookback_days`` before ``last_day``. None when no event
+    there is a portal event at all: the portal is then not measured, which is
+    not the same as nobody using it.
     """
     dated = with_day(events)
-    done = dated.filter(dated.event.isin(portal.events) & (dated.day <= last_day))
+    first = last_day - portal.lookback_days
+    done = dated.filter(
+        dated.event.isin(portal.events) & (dated.day <= last_day) & (dated.day > first)
+    )
     step = done.feature.fill_null(done.event)
     firsts = done.group_by(["account_id", step.name("step")]).aggregate(
         first_day=done.day.min()

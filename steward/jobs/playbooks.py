@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 import pandas as pd
 from jinja2 import TemplateError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from steward.errors import PlaybookInvalid
@@ -216,22 +216,23 @@ def _inputs(
     scores["health"] = day.scores["score"].astype("Float64").to_numpy(na_value=None)
     scores["band"] = day.scores["band"].astype(object).to_numpy()
     scores["expansion"] = scored["score"]
-    _previous(session, as_of, scores)
-    _band_since(session, as_of, scores, playbooks)
-
-    lookback = max([LOOKBACK_DAYS, *_windows(playbooks)])
-    first = as_of - dt.timedelta(days=lookback)
     # Tags as the day opened, and changes up to yesterday: a tag put on today
     # (by hand or by a playbook) is news for tomorrow's run, and a second run
     # of today sees what the first saw.
     history = reads.tag_history(session)
     yesterday = as_of - dt.timedelta(days=1)
+    tags = reads.tags_on(history, yesterday)
+    _previous(session, as_of, scores)
+    _band_since(session, as_of, scores, playbooks, tags)
+
+    lookback = max([LOOKBACK_DAYS, *_windows(playbooks)])
+    first = as_of - dt.timedelta(days=lookback)
     inputs = Inputs(
         accounts=accounts,
         metrics=metrics,
         scores=scores,
         people=reads.people(session),
-        tags=reads.tags_on(history, yesterday),
+        tags=tags,
         milestones=reads.milestone_facts(day.journey_states, _titles(workspace)),
         nps=reads.dated_nps(session, first, as_of),
         incidents=reads.dated_incidents(session, first, as_of),
@@ -270,33 +271,28 @@ def _metrics(
         steps, day_number(day.as_of), automation.portal, day.live.index
     )
     metrics["portal_completion"] = share.to_numpy()
+    days = expansion.sponsor_engagement_days
+    since = day.as_of - dt.timedelta(days=days)
     engaged = reads.engaged_on(
-        reads.sponsor_engagement(session),
-        day.as_of,
-        expansion.sponsor_engagement_days,
+        reads.sponsor_engagement(session, since), day.as_of, days
     )
     metrics["sponsor_engaged"] = engaged.reindex(metrics.index).fillna(0.0).to_numpy()
     return metrics
 
 
 def _previous(session: Session, as_of: dt.date, scores: pd.DataFrame) -> None:
-    """The last stored health and expansion scores before ``as_of``."""
+    """The scores of the last stored day before ``as_of`` (an index lookup).
+
+    An account not scored that day (not live then) has no previous score.
+    """
     for model, columns in (
         (HealthScore, {"score": "previous_health", "band": "previous_band"}),
         (ExpansionScore, {"score": "previous_expansion"}),
     ):
-        last = (
-            select(model.account_id, func.max(model.as_of).label("day"))
-            .where(model.as_of < as_of)
-            .group_by(model.account_id)
-            .subquery()
-        )
+        day = session.scalar(select(func.max(model.as_of)).where(model.as_of < as_of))
         fields = [getattr(model, name) for name in columns]
         rows = session.execute(
-            select(model.account_id, *fields).join(
-                last,
-                and_(model.account_id == last.c.account_id, model.as_of == last.c.day),
-            )
+            select(model.account_id, *fields).where(model.as_of == day)
         ).all()
         found = pd.DataFrame(rows, columns=["account_id", *columns.values()])
         found = found.set_index("account_id").reindex(scores.index)
@@ -305,16 +301,47 @@ def _previous(session: Session, as_of: dt.date, scores: pd.DataFrame) -> None:
 
 
 def _band_since(
-    session: Session, as_of: dt.date, scores: pd.DataFrame, playbooks: list[Playbook]
+    session: Session,
+    as_of: dt.date,
+    scores: pd.DataFrame,
+    playbooks: list[Playbook],
+    tags: dict[int, dict[str, dt.date]],
 ) -> None:
-    """First day of each account's current run in its band, for band_held."""
-    bands = {p.trigger.band for p in playbooks if p.trigger.kind == "band_held"}
+    """First day of the current run in its band, for band_held triggers.
+
+    Only accounts that could fire are looked up: in the band today and, when
+    every such trigger counts from a tag, carrying one of those tags.
+    """
+    held = [p.trigger for p in playbooks if p.trigger.kind == "band_held"]
     scores["band_since"] = None
-    for band in bands:
-        model = HealthScore
+    for band in {trigger.band for trigger in held}:
+        wanted = {t.counting_from_tag for t in held if t.band == band}
+        candidates = scores.index[scores["band"] == band]
+        if None not in wanted:
+            names = {tag.casefold() for tag in wanted if tag}
+            candidates = [
+                account_id
+                for account_id in candidates
+                if names & {tag.casefold() for tag in tags.get(account_id, {})}
+            ]
+        since = _streak_starts(session, as_of, band, list(candidates))
+        last_band = scores["previous_band"]
+        for account_id in candidates:
+            kept = last_band.get(account_id) == band and account_id in since
+            scores.at[account_id, "band_since"] = since[account_id] if kept else as_of
+
+
+def _streak_starts(
+    session: Session, as_of: dt.date, band: str, accounts: list[int]
+) -> dict[int, dt.date]:
+    """Per account, the first stored day in ``band`` after its last other band."""
+    found: dict[int, dt.date] = {}
+    model = HealthScore
+    for start in range(0, len(accounts), 500):
+        chunk = [int(account_id) for account_id in accounts[start : start + 500]]
         other = (
             select(model.account_id, func.max(model.as_of).label("day"))
-            .where(model.as_of < as_of, model.band != band)
+            .where(model.as_of < as_of, model.band != band, model.account_id.in_(chunk))
             .group_by(model.account_id)
             .subquery()
         )
@@ -324,15 +351,13 @@ def _band_since(
             .where(
                 model.as_of < as_of,
                 model.band == band,
+                model.account_id.in_(chunk),
                 or_(other.c.day.is_(None), model.as_of > other.c.day),
             )
             .group_by(model.account_id)
         ).all()
-        since = dict(rows)
-        last_band = scores["previous_band"]
-        for account_id in scores.index[scores["band"] == band]:
-            held = last_band.get(account_id) == band and account_id in since
-            scores.at[account_id, "band_since"] = since[account_id] if held else as_of
+        found.update(rows)
+    return found
 
 
 def _windows(playbooks: list[Playbook]) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,7 @@ class _History:
             self.card.window_days,
             self.taxonomy,
         )
-        self.journeys: list[tuple[Journey, pd.DataFrame, set[str]]] = []
+        self.journeys: list[tuple[Journey, _Starts, dict, set[str]]] = []
         self.notes: list[str] = []
         self._load_journeys()
 
@@ -151,7 +152,12 @@ class _History:
             }
         )
         signals = con.execute(milestone_signals(table, scope, taxonomy, thresholds))
-        signals = signals.set_index("account_id")
+        signals = signals.set_index("account_id").reindex(scope["account_id"])
+        base = _Starts(
+            ids=starts.index.to_numpy(dtype=np.int64),
+            started=scope["start_day"].to_numpy(dtype="int64").astype("datetime64[D]"),
+            countries=starts["country"].fillna("").to_numpy(dtype=object),
+        )
         for journey in journeys:
             blind = {m.key for m in journey.milestones if m.signal not in measurable}
             for key in sorted(blind):
@@ -160,13 +166,13 @@ class _History:
                     "the year before the last replayed day shows it), so it cannot "
                     "be overdue"
                 )
-            achieved = pd.DataFrame(index=scope["account_id"])
+            achieved = {}
             for milestone in journey.milestones:
                 column = milestone.signal
                 if milestone.signal == "seat_activation":
                     column = f"seat_activation_{thresholds.index(milestone.threshold)}"
-                achieved[milestone.key] = signals.reindex(scope["account_id"])[column]
-            self.journeys.append((journey, achieved, blind))
+                achieved[milestone.key] = _days(signals[column].to_numpy(dtype=float))
+            self.journeys.append((journey, base, achieved, blind))
 
     def weeks(
         self, automation: AutomationSettings
@@ -180,7 +186,10 @@ class _History:
             changes = _stage_history(session)
             nps = reads.dated_nps(session, first, self.days[-1])
             incidents = reads.dated_incidents(session, first, self.days[-1])
-            engagement = reads.sponsor_engagement(session)
+            engagement = reads.sponsor_engagement(
+                session,
+                self.days[0] - dt.timedelta(days=expansion.sponsor_engagement_days),
+            )
             people = reads.people(session)
             contacts = reads.contacts(session)
         steps = reads.portal_steps(
@@ -240,46 +249,73 @@ class _History:
 
     def _milestones(self, day: dt.date) -> dict[int, tuple[MilestoneFact, ...]]:
         found: dict[int, list[MilestoneFact]] = {}
-        starts = self.accounts.dropna(subset=["started_on"])
-        for journey, achieved, blind in self.journeys:
+        today = np.datetime64(day, "D")
+        for journey, base, achieved, blind in self.journeys:
             horizon = journey.window_days + journey.alert_within_days
-            age = np.array([(day - start).days for start in starts["started_on"]])
-            scope = starts[(age >= 0) & (age <= horizon)]
-            if scope.empty:
+            age = (today - base.started).astype(np.int64)
+            inside = (age >= 0) & (age <= horizon)
+            if not inside.any():
                 continue
-            started = np.array(list(scope["started_on"]), dtype="datetime64[D]")
-            reached = {
-                key: achieved.loc[scope["external_id"], key].to_numpy(dtype=float)
-                for key in achieved.columns
-            }
+            started = base.started[inside]
             table = rules.evaluate_many(
                 journey,
                 started,
-                scope["country"].fillna("").to_numpy(dtype=object),
-                {key: _days(values) for key, values in reached.items()},
+                base.countries[inside],
+                {key: days[inside] for key, days in achieved.items()},
                 day,
             )
-            for row in table.itertuples():
-                unmeasured = row.key in blind
-                account_id = int(scope.index[row.account])
+            ids = base.ids[inside][table["account"].to_numpy()].tolist()
+            columns = zip(
+                ids,
+                table["key"].tolist(),
+                table["title"].tolist(),
+                table["position"].tolist(),
+                _dates(started[table["account"].to_numpy()]),
+                _dates(table["due_on"].to_numpy()),
+                _dates(table["achieved_on"].to_numpy()),
+                table["status"].tolist(),
+                table["overdue_business_days"].tolist(),
+                strict=True,
+            )
+            for (
+                account_id,
+                key,
+                title,
+                position,
+                start,
+                due,
+                got,
+                status,
+                late,
+            ) in columns:
+                blinded = key in blind
                 found.setdefault(account_id, []).append(
                     MilestoneFact(
                         journey=journey.name,
-                        key=row.key,
-                        title=row.title,
-                        position=int(row.position),
-                        started_on=rules.day_of(started[row.account]),
-                        due_on=rules.day_of(row.due_on.to_datetime64()),
-                        achieved_on=None
-                        if pd.isna(row.achieved_on)
-                        else rules.day_of(row.achieved_on.to_datetime64()),
-                        status="not_measured" if unmeasured else row.status,
-                        overdue_business_days=0
-                        if unmeasured
-                        else int(row.overdue_business_days),
+                        key=key,
+                        title=title,
+                        position=int(position),
+                        started_on=start,
+                        due_on=due,
+                        achieved_on=got,
+                        status="not_measured" if blinded else status,
+                        overdue_business_days=0 if blinded else int(late),
                     )
                 )
         return {key: tuple(value) for key, value in found.items()}
+
+
+@dataclass(frozen=True)
+class _Starts:
+    """Accounts with a start day: database ids, starts and countries, aligned."""
+
+    ids: np.ndarray
+    started: np.ndarray
+    countries: np.ndarray
+
+
+def _dates(values: np.ndarray) -> list[dt.date | None]:
+    return values.astype("datetime64[D]").astype(object).tolist()
 
 
 def _days(numbers: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,45 +57,137 @@ class Inputs:
     contacts: Mapping[int, tuple[ContactInfo, ...]] = field(default_factory=dict)
 
 
+class Row(Mapping[str, Any]):
+    """One row of a frame as a read-only mapping, without copying it.
+
+    A book of 100,000 accounts gets one of these per account per day; most
+    are never read, so building a dict for each would be wasted work.
+    """
+
+    __slots__ = ("_columns", "_position")
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]], position: int) -> None:
+        self._columns = columns
+        self._position = position
+
+    def __getitem__(self, key: str) -> Any:
+        return _plain(self._columns[key][self._position])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _rows(frame: pd.DataFrame) -> Callable[[int], Mapping[str, Any]]:
+    """Account id -> its row of ``frame`` (an empty mapping if absent)."""
+    columns = {name: frame[name].to_numpy(dtype=object) for name in frame.columns}
+    where = {int(key): position for position, key in enumerate(frame.index)}
+
+    def row(account_id: int) -> Mapping[str, Any]:
+        position = where.get(account_id)
+        return _EMPTY if position is None else Row(columns, position)
+
+    return row
+
+
 def assemble(inputs: Inputs, rubric: TierRubric) -> list[AccountState]:
-    """One state per row of ``inputs.accounts``, in its order."""
-    metrics = _records(inputs.metrics)
-    scores = _records(inputs.scores.reindex(columns=list(SCORE_COLUMNS)))
+    """One state per row of ``inputs.accounts``, in its order.
+
+    Columns are cleaned whole (NaN to None, numbers to floats) and zipped,
+    so the per-account cost is little more than building the state.
+    """
+    accounts = inputs.accounts
+    ids = [int(key) for key in accounts.index]
+    scores = inputs.scores.reindex(index=accounts.index, columns=list(SCORE_COLUMNS))
+    metrics = _rows(inputs.metrics)
+    tiers = _tiers(accounts, rubric)
+    people, tags = inputs.people, inputs.tags
+    none: dict[str, dt.date] = {}
+    columns = zip(
+        ids,
+        _texts(accounts["external_id"]),
+        _texts(accounts["name"]),
+        _texts(accounts["industry"]),
+        _texts(accounts["country"]),
+        tiers,
+        _texts(accounts["coverage"]),
+        _texts(accounts["segment"]),
+        _texts(accounts["stage"]),
+        _numbers(accounts["arr"]),
+        _numbers(accounts["seats"]),
+        _ids(accounts["csm_id"]),
+        _ids(accounts["ae_id"]),
+        _days(accounts["started_on"]),
+        _days(accounts["renewal_on"]),
+        _numbers(scores["health"]),
+        _texts(scores["band"]),
+        _numbers(scores["previous_health"]),
+        _texts(scores["previous_band"]),
+        _numbers(scores["expansion"]),
+        _numbers(scores["previous_expansion"]),
+        _days(scores["band_since"]),
+        strict=True,
+    )
     states = []
-    for row in inputs.accounts.itertuples():
-        account_id = int(row.Index)
-        score = scores.get(account_id, {})
-        tags = inputs.tags.get(account_id, {})
-        seats = _number(row.seats)
+    for (
+        account_id,
+        external_id,
+        name,
+        industry,
+        country,
+        tier,
+        coverage,
+        segment,
+        stage,
+        arr,
+        seats,
+        csm_id,
+        ae_id,
+        started_on,
+        renewal_on,
+        health,
+        band,
+        previous_health,
+        previous_band,
+        expansion,
+        previous_expansion,
+        band_since,
+    ) in columns:
+        added = tags.get(account_id, none)
         states.append(
             AccountState(
                 id=account_id,
-                external_id=row.external_id,
-                name=row.name,
-                industry=_text(row.industry),
-                country=_text(row.country),
-                tier=rubric.tier(_text(row.tier), seats, bool(row.custom_integrations)),
-                coverage=_text(row.coverage),
-                segment=_text(row.segment),
-                stage=row.stage,
-                arr=_number(row.arr),
+                external_id=external_id or "",
+                name=name or "",
+                industry=industry,
+                country=country,
+                tier=tier,
+                coverage=coverage,
+                segment=segment,
+                stage=stage or "contract_signed",
+                arr=arr,
                 seats=seats,
-                csm_id=_id(row.csm_id),
-                ae_id=_id(row.ae_id),
-                csm=inputs.people.get(_id(row.csm_id) or -1),
-                ae=inputs.people.get(_id(row.ae_id) or -1),
-                tags=frozenset(tags),
-                tag_added_on=dict(tags),
-                started_on=_day(row.started_on),
-                renewal_on=_day(row.renewal_on),
-                health=_number(score.get("health")),
-                band=_text(score.get("band")),
-                previous_health=_number(score.get("previous_health")),
-                previous_band=_text(score.get("previous_band")),
-                expansion=_number(score.get("expansion")),
-                previous_expansion=_number(score.get("previous_expansion")),
-                band_since=_day(score.get("band_since")),
-                metrics=metrics.get(account_id, {}),
+                csm_id=csm_id,
+                ae_id=ae_id,
+                csm=people.get(csm_id) if csm_id is not None else None,
+                ae=people.get(ae_id) if ae_id is not None else None,
+                tags=frozenset(added),
+                tag_added_on=added,
+                started_on=started_on,
+                renewal_on=renewal_on,
+                health=health,
+                band=band,
+                previous_health=previous_health,
+                previous_band=previous_band,
+                expansion=expansion,
+                previous_expansion=previous_expansion,
+                band_since=band_since,
+                metrics=metrics(account_id),
                 milestones=inputs.milestones.get(account_id, ()),
                 nps=inputs.nps.get(account_id, ()),
                 incidents=inputs.incidents.get(account_id, ()),
@@ -106,44 +198,45 @@ def assemble(inputs: Inputs, rubric: TierRubric) -> list[AccountState]:
     return states
 
 
-def _records(frame: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    if frame.empty:
-        return {}
-    clean = frame.astype(object).where(frame.notna(), None)
-    return {
-        int(key): {name: _plain(value) for name, value in row.items()}
-        for key, row in clean.to_dict("index").items()
-    }
+def _tiers(accounts: pd.DataFrame, rubric: TierRubric) -> list[str]:
+    """The stored tier, else the rubric's."""
+    stored = _texts(accounts["tier"])
+    seats = pd.to_numeric(accounts["seats"], errors="coerce")
+    many = (seats > rubric.tier_1_seats_above).fillna(False).to_numpy(dtype=bool)
+    custom = accounts["custom_integrations"].fillna(False).to_numpy(dtype=bool)
+    first = many | (custom & rubric.tier_1_if_custom_integrations)
+    return [
+        tier or (rubric.tier_1 if big else rubric.tier_2)
+        for tier, big in zip(stored, first.tolist(), strict=True)
+    ]
+
+
+def _texts(column: pd.Series) -> list[str | None]:
+    values = column.astype(object).where(column.notna(), None).tolist()
+    return [None if value is None or value == "" else str(value) for value in values]
+
+
+def _numbers(column: pd.Series) -> list[float | None]:
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+    return [None if value != value else value for value in numbers.tolist()]
+
+
+def _ids(column: pd.Series) -> list[int | None]:
+    return [None if value is None else int(value) for value in _numbers(column)]
+
+
+def _days(column: pd.Series) -> list[dt.date | None]:
+    return [_day(value) for value in column.tolist()]
 
 
 def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str | dt.date):
         return value.item()
     return value
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value)
-    return text or None
-
-
-def _id(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else int(number)
 
 
 def _day(value: Any) -> dt.date | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from functools import lru_cache
 
 from steward.playbooks.model import Conditions, Range
 from steward.playbooks.state import AccountState
@@ -23,32 +23,32 @@ def in_range(bounds: Range, value: float | None) -> bool:
     return all(checks)
 
 
-def _one_of(allowed: Iterable[str] | None, value: str | None) -> bool:
+@lru_cache(maxsize=1024)
+def _folded(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.casefold() for value in values)
+
+
+def _one_of(allowed: list[str] | None, value: str | None) -> bool:
     if allowed is None:
         return True
-    return value is not None and value.casefold() in {a.casefold() for a in allowed}
+    return value is not None and value.casefold() in _folded(tuple(allowed))
+
+
+_TEXT = ("tier", "coverage", "segment", "stage", "industry", "country", "band")
+_NUMBERS = ("arr", "health", "expansion")
 
 
 def failed_condition(
     conditions: Conditions, state: AccountState, as_of: dt.date
 ) -> str | None:
     """The name of the first condition the account fails, or None if all hold."""
-    text = {
-        "tier": state.tier,
-        "coverage": state.coverage,
-        "segment": state.segment,
-        "stage": state.stage,
-        "industry": state.industry,
-        "country": state.country,
-        "band": state.band,
-    }
-    for name, value in text.items():
-        if not _one_of(getattr(conditions, name), value):
+    for name in _TEXT:
+        allowed = getattr(conditions, name)
+        if allowed is not None and not _one_of(allowed, getattr(state, name)):
             return name
-    numbers = {"arr": state.arr, "health": state.health, "expansion": state.expansion}
-    for name, number in numbers.items():
+    for name in _NUMBERS:
         bounds = getattr(conditions, name)
-        if bounds is not None and not in_range(bounds, number):
+        if bounds is not None and not in_range(bounds, getattr(state, name)):
             return name
     if conditions.tags is not None and not _tags_match(conditions, state.tags):
         return "tags"
@@ -63,9 +63,11 @@ def failed_condition(
 
 
 def _tags_match(conditions: Conditions, tags: frozenset[str]) -> bool:
-    have = {tag.casefold() for tag in tags}
     rule = conditions.tags
     assert rule is not None
+    if not rule.has and not tags:
+        return True
+    have = {tag.casefold() for tag in tags}
     if any(tag.casefold() not in have for tag in rule.has):
         return False
     return not any(tag.casefold() in have for tag in rule.lacks)

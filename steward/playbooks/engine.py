@@ -57,6 +57,8 @@ def evaluate(
     trigger = playbook.trigger
     if trigger.kind == "schedule" and trigger.per == "portfolio":
         return _portfolio(playbook, states, as_of, known, tools)
+    if trigger.kind == "schedule" and schedule_due(trigger, as_of) is None:
+        return []
     candidates = []
     for state in states:
         calendar = calendar_for(state.country)

@@ -44,6 +44,8 @@ class Portal(BaseModel):
 
     events: list[str] = Field(default_factory=lambda: ["portal_step_completed"])
     steps: int = Field(default=10, gt=0)
+    # Steps done longer ago than this are not read (onboarding is long over).
+    lookback_days: int = Field(default=365, gt=0)
 
 
 class AutomationSettings(BaseModel):
