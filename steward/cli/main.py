@@ -10,6 +10,7 @@ from steward.cli import (
     daily,
     data,
     demo,
+    knowledge,
     outbox,
     plans,
     playbooks,
@@ -51,3 +52,4 @@ app.command()(benchmark.benchmark)
 app.add_typer(plans.app, name="plan")
 app.command()(plans.qbr)
 app.add_typer(voice.app, name="voice")
+app.add_typer(knowledge.app, name="kb")
