@@ -116,7 +116,7 @@ def _input(table: RawTable, spec: FieldSpec, name: str) -> pa.Array:
     if spec.is_constant:
         text = values_text(spec.value)
         return pa.repeat(pa.scalar(text, pa.string()), table.num_rows)
-    return _column(table, spec.column, name)
+    return _column(table, spec.input_column, name)
 
 
 def _column(table: RawTable, column: str | None, name: str) -> pa.Array:

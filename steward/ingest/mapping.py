@@ -50,6 +50,20 @@ _Loader.add_implicit_resolver(
 )
 
 
+class Via(BaseModel):
+    """Read a field through a second file: ``key`` column to ``value`` column.
+
+    For association tables a connector lands beside the main one, e.g.
+    HubSpot's deal-to-company table (``deal_id`` to ``company_id``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    key: str
+    value: str
+
+
 class FieldSpec(BaseModel):
     """Where a Steward field comes from (a column or a constant) and how to read it."""
 
@@ -65,6 +79,7 @@ class FieldSpec(BaseModel):
     lookup: Literal["contract"] | None = None
     split: str | None = None
     allow_blank: bool = False
+    via: Via | None = None
 
     @field_validator("values", mode="before")
     @classmethod
@@ -76,6 +91,13 @@ class FieldSpec(BaseModel):
     @property
     def is_constant(self) -> bool:
         return "value" in self.model_fields_set
+
+    @property
+    def input_column(self) -> str | None:
+        """The column read: the file's own, or the one looked up through ``via``."""
+        if self.via is None:
+            return self.column
+        return f"{self.column} via {self.via.file}"
 
 
 def _key_text(key: Any) -> str:

@@ -21,6 +21,7 @@ from steward.events.store import EventStore
 from steward.ingest import kinds
 from steward.ingest.convert import Prepared, prepare
 from steward.ingest.event_loader import load_events
+from steward.ingest.lookups import apply_lookups
 from steward.ingest.mapping import Source, load_mapping, make_source
 from steward.ingest.readers import read_table
 from steward.ingest.report import ImportReport, Problem
@@ -120,6 +121,7 @@ def import_path(
         columns=source.columns,
         encoding=source.encoding,
     )
+    table = apply_lookups(table, source, path.parent)
     prepared = prepare(table, source)
     report = ImportReport(name, source.kind, blank_rows=table.blank_rows)
     report.encoding, report.delimiter = table.encoding, table.delimiter

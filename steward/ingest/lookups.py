@@ -1,0 +1,49 @@
+"""Fields read through a second file (``via:`` in a mapping), before conversion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.errors import ImportFailed
+from steward.ingest.mapping import Source
+from steward.ingest.readers import RawTable, read_table
+
+
+def apply_lookups(table: RawTable, source: Source, folder: Path) -> RawTable:
+    """Add a column for each ``via`` field: its cells mapped through the file.
+
+    A key the lookup file does not hold becomes blank, so the field's own
+    rule (required, or not) decides the row. The first row of a key wins.
+    """
+    for name, spec in source.specs.items():
+        if spec.via is None:
+            continue
+        via = spec.via
+        lookup = read_table(folder / via.file, name=via.file)
+        for column in (via.key, via.value):
+            if column not in lookup.columns:
+                raise ImportFailed(
+                    f"{via.file}: column '{column}' named by field '{name}' (via) "
+                    f"is not in the file; its columns are: {', '.join(lookup.columns)}"
+                )
+        if spec.column not in table.columns:
+            raise ImportFailed(
+                f"{table.name}: column '{spec.column}' named by field '{name}' is "
+                f"not in the file; its columns are: {', '.join(table.columns)}"
+            )
+        keys = lookup.columns[via.key].cast(pa.string())
+        found = {}
+        for key, value in zip(
+            keys.to_pylist(), lookup.columns[via.value].to_pylist(), strict=True
+        ):
+            found.setdefault(key, value)
+        position = pc.index_in(
+            table.columns[spec.column].cast(pa.string()),
+            pa.array(list(found), pa.string()),
+        )
+        values = pa.array([None if v is None else str(v) for v in found.values()])
+        table.columns[spec.input_column] = pc.take(values.cast(pa.string()), position)
+    return table
