@@ -24,6 +24,7 @@ from steward.accounts.success_plans import (
     get_plan,
     kpi_values,
     parse_change,
+    parse_content,
     plan_versions,
     replace_plan,
 )
@@ -295,3 +296,27 @@ def test_a_change_from_json_names_the_bad_field():
     assert str(refused.value).startswith(
         "add_milestone.due_on: Input should be a valid date"
     )
+
+
+def test_a_plan_made_from_a_document_links_kpis_named_for_metrics(plan_store):
+    document = {
+        "goals": [
+            {
+                "title": "Everyone in",
+                "kpis": [{"name": "Active users", "target": 50}, {"name": "NPS"}],
+            }
+        ]
+    }
+
+    with plan_store.session() as session:
+        plan = create_plan(
+            session,
+            "acme",
+            title="FY26",
+            kickoff_on=KICKOFF,
+            actor="cli",
+            content=parse_content(document),
+        )
+
+    kpis = content_of(plan).goals[0].kpis
+    assert [kpi.metric for kpi in kpis] == ["active_users", None]

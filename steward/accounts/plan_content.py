@@ -109,6 +109,16 @@ def suggest_metric(name: str) -> str | None:
     return None
 
 
+def with_suggested_metrics(content: PlanContent) -> PlanContent:
+    """The plan with each unlinked KPI named exactly for a metric linked to it."""
+    linked = content.model_copy(deep=True)
+    for goal in linked.goals:
+        for kpi in goal.kpis:
+            if kpi.metric is None:
+                kpi.metric = suggest_metric(kpi.name)
+    return linked
+
+
 # The changes, one model each; ``op`` names the change in forms and the API.
 
 

@@ -14,7 +14,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from steward.accounts.plan_content import Change, Kpi, PlanContent, apply_change
+from steward.accounts.plan_content import (
+    Change,
+    Kpi,
+    PlanContent,
+    apply_change,
+    with_suggested_metrics,
+)
 from steward.audit import record
 from steward.auth.permissions import check_account, may_see_account
 from steward.errors import AccountNotFound, InputInvalid, PlanNotFound
@@ -44,7 +50,9 @@ def create_plan(
         title=title,
         kickoff_on=kickoff_on,
         version=1,
-        content=(content or PlanContent()).model_dump(mode="json"),
+        content=with_suggested_metrics(content or PlanContent()).model_dump(
+            mode="json"
+        ),
         created_by=actor,
     )
     session.add(plan)
