@@ -18,8 +18,13 @@ from steward.errors import InputInvalid, PlanItemNotFound
 from steward.metrics.definitions import CATALOGUE
 
 Party = Literal["customer", "vendor"]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+# No NUL characters: PostgreSQL refuses them in text.
+Text = Annotated[str, Field(min_length=1, max_length=300, pattern=r"^[^\x00]*$")]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+Unit = Annotated[str, Field(max_length=40, pattern=r"^[^\x00]*$")]
+ItemId = Annotated[str, Field(max_length=40)]
+# Finite numbers only: NaN and infinity cannot be stored as JSON.
+Number = Annotated[float, Field(allow_inf_nan=False)]
 
 
 def new_id() -> str:
@@ -39,14 +44,14 @@ class Kpi(_Item):
     """
 
     name: Name
-    unit: str = Field("", max_length=40)
+    unit: Unit = ""
     metric: str | None = None
-    baseline: float | None = None
-    target: float | None = None
-    current: float | None = None
+    baseline: Number | None = None
+    target: Number | None = None
+    current: Number | None = None
     # What one unit of improvement is worth to the customer, agreed with them;
     # the Strategic Value Review adds these up into its ROI figure.
-    value_per_unit: float | None = Field(None, ge=0)
+    value_per_unit: Annotated[Number, Field(ge=0)] | None = None
 
     @field_validator("metric")
     @classmethod
@@ -129,24 +134,24 @@ class AddGoal(BaseModel):
 
 class AddKpi(BaseModel):
     op: Literal["add_kpi"] = "add_kpi"
-    goal_id: str
+    goal_id: ItemId
     name: Name
-    unit: str = Field("", max_length=40)
+    unit: Unit = ""
     metric: str | None = None
-    baseline: float | None = None
-    target: float | None = None
-    current: float | None = None
-    value_per_unit: float | None = Field(None, ge=0)
+    baseline: Number | None = None
+    target: Number | None = None
+    current: Number | None = None
+    value_per_unit: Annotated[Number, Field(ge=0)] | None = None
 
 
 class UpdateKpi(BaseModel):
     """Only the fields sent are changed."""
 
     op: Literal["update_kpi"] = "update_kpi"
-    kpi_id: str
-    baseline: float | None = None
-    target: float | None = None
-    current: float | None = None
+    kpi_id: ItemId
+    baseline: Number | None = None
+    target: Number | None = None
+    current: Number | None = None
 
 
 class AddMilestone(BaseModel):
@@ -159,7 +164,7 @@ class CompleteMilestone(BaseModel):
     """``done_on`` empty reopens the milestone."""
 
     op: Literal["complete_milestone"] = "complete_milestone"
-    milestone_id: str
+    milestone_id: ItemId
     done_on: dt.date | None = None
 
 
@@ -173,13 +178,13 @@ class AddResponsibility(BaseModel):
 
 class CompleteResponsibility(BaseModel):
     op: Literal["complete_responsibility"] = "complete_responsibility"
-    responsibility_id: str
+    responsibility_id: ItemId
     done: bool = True
 
 
 class RemoveItem(BaseModel):
     op: Literal["remove"] = "remove"
-    item_id: str
+    item_id: ItemId
 
 
 Change = Annotated[

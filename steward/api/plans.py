@@ -25,11 +25,14 @@ from steward.accounts.success_plans import (
     plans_of,
     replace_plan,
 )
+from steward.api.schemas import PathId
 from steward.reports.review import make_review
 from steward.store.plans import SuccessPlan
 from steward.web.deps import DB, ApiUser
 
 router = APIRouter(tags=["success plans"])
+# Review days Steward's date arithmetic (a year of trend before) can handle.
+EARLIEST, LATEST = dt.date(1971, 1, 1), dt.date(2999, 12, 31)
 
 
 class KpiValueOut(BaseModel):
@@ -54,8 +57,8 @@ class PlanOut(BaseModel):
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    kickoff_on: dt.date
+    title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    kickoff_on: dt.date = Field(ge=EARLIEST, le=LATEST)
     content: PlanContent | None = None
 
 
@@ -64,7 +67,7 @@ class PlanReplace(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     status: Literal["active", "closed"] = "active"
     version: int
     content: PlanContent
@@ -82,7 +85,7 @@ class VersionOut(BaseModel):
 
 
 class LinkIn(BaseModel):
-    label: str = Field(min_length=1, max_length=200)
+    label: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     days: int = Field(30, ge=1, le=90)
 
 
@@ -147,13 +150,13 @@ def post_plan(session: DB, user: ApiUser, key: str, plan: PlanIn) -> PlanOut:
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
-def get_one(session: DB, user: ApiUser, plan_id: int) -> PlanOut:
+def get_one(session: DB, user: ApiUser, plan_id: PathId) -> PlanOut:
     """The plan, with each KPI's current value (live where linked to a metric)."""
     return plan_out(session, get_plan(session, plan_id, user))
 
 
 @router.put("/plans/{plan_id}", response_model=PlanOut)
-def put_plan(session: DB, user: ApiUser, plan_id: int, body: PlanReplace) -> PlanOut:
+def put_plan(session: DB, user: ApiUser, plan_id: PathId, body: PlanReplace) -> PlanOut:
     plan = get_plan(session, plan_id, user, change=True)
     replace_plan(
         session,
@@ -171,7 +174,7 @@ def put_plan(session: DB, user: ApiUser, plan_id: int, body: PlanReplace) -> Pla
 def post_change(
     session: DB,
     user: ApiUser,
-    plan_id: int,
+    plan_id: PathId,
     change: Annotated[Change, Body()],
 ) -> PlanOut:
     """One change (``op``: add_goal, add_kpi, update_kpi, ...), kept as a version."""
@@ -180,13 +183,13 @@ def post_change(
 
 
 @router.get("/plans/{plan_id}/versions", response_model=list[VersionOut])
-def get_versions(session: DB, user: ApiUser, plan_id: int) -> list[VersionOut]:
+def get_versions(session: DB, user: ApiUser, plan_id: PathId) -> list[VersionOut]:
     plan = get_plan(session, plan_id, user)
     return [VersionOut.model_validate(v) for v in plan_versions(session, plan)]
 
 
 @router.get("/plans/{plan_id}/links", response_model=list[LinkOut])
-def get_links(session: DB, user: ApiUser, plan_id: int) -> list[LinkOut]:
+def get_links(session: DB, user: ApiUser, plan_id: PathId) -> list[LinkOut]:
     """The plan's customer links, each with its logged uses, newest first."""
     plan = get_plan(session, plan_id, user)
     links = links_of(session, plan)
@@ -202,7 +205,7 @@ def get_links(session: DB, user: ApiUser, plan_id: int) -> list[LinkOut]:
 
 @router.post("/plans/{plan_id}/links", response_model=LinkOut, status_code=201)
 def post_link(
-    request: Request, session: DB, user: ApiUser, plan_id: int, link: LinkIn
+    request: Request, session: DB, user: ApiUser, plan_id: PathId, link: LinkIn
 ) -> LinkOut:
     """A customer link to this plan only; its address is in this answer alone."""
     made, secret = create_link(
@@ -218,7 +221,9 @@ def post_link(
 
 
 @router.post("/plans/{plan_id}/links/{link_id}/revoke", response_model=LinkOut)
-def post_revoke(session: DB, user: ApiUser, plan_id: int, link_id: int) -> LinkOut:
+def post_revoke(
+    session: DB, user: ApiUser, plan_id: PathId, link_id: PathId
+) -> LinkOut:
     get_plan(session, plan_id, user, change=True)
     return LinkOut(
         **_link_fields(revoke_link(session, link_id, actor=user.email, viewer=user))
@@ -251,7 +256,7 @@ def get_qbr(
     key: str,
     format: Literal["pptx", "pdf"] = "pptx",
     svr: bool = False,
-    as_of: Annotated[dt.date | None, Query()] = None,
+    as_of: Annotated[dt.date | None, Query(ge=EARLIEST, le=LATEST)] = None,
 ) -> FileResponse:
     """The QBR deck (or the Strategic Value Review with ``svr``) as a file.
 

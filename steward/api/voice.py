@@ -7,12 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from steward.accounts.inbox import today
 from steward.auth.permissions import CHANGE_ANY
 from steward.errors import PermissionDenied
-from steward.reports.voice import load_voice_config, report_csv, report_payload
+from steward.reports.voice import (
+    load_voice_config,
+    parse_month,
+    report_csv,
+    report_payload,
+)
 from steward.reports.voice_service import quiet_accounts, send_report, voice_report
 from steward.web.deps import DB, ApiUser
 
@@ -29,8 +34,8 @@ class QuietOut(BaseModel):
 
 
 class SendIn(BaseModel):
-    month: str | None = None
-    webhook: str | None = None
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", examples=["2026-06"])
+    webhook: str | None = Field(None, max_length=100, pattern=r"^[\w.-]+$")
 
 
 class SendOut(BaseModel):
@@ -39,9 +44,7 @@ class SendOut(BaseModel):
 
 
 def _month(value: str | None) -> dt.date:
-    if not value:
-        return today().replace(day=1)
-    return dt.datetime.strptime(value, "%Y-%m").date()
+    return parse_month(value, today())
 
 
 def _config(request: Request):  # noqa: ANN202 - a VoiceConfig

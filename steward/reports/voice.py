@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from steward.errors import ConfigInvalid
+from steward.errors import ConfigInvalid, InputInvalid
 from steward.reports.spreadsheet import safe_cell
 
 BUILT_IN = Path(__file__).with_name("voice.yaml")
@@ -105,6 +105,19 @@ class VoiceReport:
     rows: list[CategoryRow]
     notes: int
     accounts: int
+
+
+def parse_month(value: str | None, today: dt.date) -> dt.date:
+    """``YYYY-MM`` as its first day; empty means this month."""
+    if not value:
+        return today.replace(day=1)
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise InputInvalid(
+            f"{value!r} is not a month; write it as YYYY-MM, e.g. 2026-06",
+            field="month",
+        ) from None
 
 
 def month_start(day: dt.date) -> dt.date:

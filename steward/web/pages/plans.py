@@ -36,6 +36,7 @@ from steward.accounts.success_plans import (
     plans_of,
 )
 from steward.accounts.views import find_account
+from steward.api.schemas import PathId
 from steward.auth.permissions import may_change_account
 from steward.errors import StewardError
 from steward.metrics.definitions import CATALOGUE
@@ -80,7 +81,9 @@ def post_plan(
 
 
 @router.get("/plans/{plan_id}")
-def plan_page(request: Request, session: DB, user: PageUser, plan_id: int) -> Response:
+def plan_page(
+    request: Request, session: DB, user: PageUser, plan_id: PathId
+) -> Response:
     return _plan_page(request, session, user, plan_id)
 
 
@@ -88,7 +91,7 @@ def _plan_page(
     request: Request,
     session: DB,
     user: PageUser,
-    plan_id: int,
+    plan_id: PathId,
     new_link: str | None = None,
 ) -> Response:
     plan = get_plan(session, plan_id, user)
@@ -111,7 +114,7 @@ def _plan_page(
 
 @router.post("/plans/{plan_id}/changes")
 async def post_change(
-    request: Request, session: DB, user: PageUser, plan_id: int
+    request: Request, session: DB, user: PageUser, plan_id: PathId
 ) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     plan = get_plan(session, plan_id, user, change=True)
@@ -124,7 +127,7 @@ def post_link(
     request: Request,
     session: DB,
     user: PageUser,
-    plan_id: int,
+    plan_id: PathId,
     label: Annotated[str, Form(max_length=200)],
     days: Annotated[int, Form(ge=1, le=90)] = 30,
 ) -> Response:
@@ -138,7 +141,9 @@ def post_link(
 
 
 @router.post("/plans/{plan_id}/links/{link_id}/revoke")
-def post_revoke(session: DB, user: PageUser, plan_id: int, link_id: int) -> Response:
+def post_revoke(
+    session: DB, user: PageUser, plan_id: PathId, link_id: PathId
+) -> Response:
     get_plan(session, plan_id, user, change=True)
     revoke_link(session, link_id, actor=user.email, viewer=user)
     return RedirectResponse(f"/plans/{plan_id}", status_code=303)

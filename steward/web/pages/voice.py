@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from steward.accounts.inbox import today
-from steward.reports.voice import add_months, load_voice_config, report_csv
+from steward.reports.voice import add_months, load_voice_config, parse_month, report_csv
 from steward.reports.voice_service import quarter_start, quiet_accounts, voice_report
 from steward.web.deps import DB, PageUser, workspace
 from steward.web.rendering import render
@@ -19,9 +19,7 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")]
 
 
 def _month(value: str | None) -> dt.date:
-    if not value:
-        return today().replace(day=1)
-    return dt.datetime.strptime(value, "%Y-%m").date()
+    return parse_month(value, today())
 
 
 @router.get("/voice")
