@@ -1,0 +1,106 @@
+"""The incremental daily metrics equal the metrics computed from all events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from steward.events.records import encode_frame
+from steward.events.store import EVENT_SCHEMA, EventStore
+from steward.metrics import rollup
+from steward.metrics.catalogue import EventTaxonomy
+from steward.metrics.service import metrics_as_of
+from tests.test_metrics import _event, _facts
+
+TX = EventTaxonomy()
+START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+FACTS = _facts([("A", 3), ("B", 0), ("C", 2), ("D", 1)])
+
+batches = st.lists(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.sampled_from(["u1", "u2", "u3", None]),
+            st.sampled_from(
+                [
+                    "login",
+                    "core_workflow_completed",
+                    "feature_used",
+                    "api_call",
+                    "error",
+                ]
+            ),
+            st.sampled_from([None, "f1", "f2"]),
+            st.integers(min_value=0, max_value=24 * 24 - 1),
+            st.integers(min_value=1, max_value=5),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _table(rows, offset: int) -> pa.Table:
+    events = [
+        _event(offset + i, a, u, e, START + dt.timedelta(hours=h), q, feature=f)
+        for i, (a, u, e, f, h, q) in enumerate(rows)
+    ]
+    return pa.Table.from_pylist(events, schema=EVENT_SCHEMA)
+
+
+def _both(events: EventStore, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    con = ibis.duckdb.connect()
+    fast = metrics_as_of(con, events, FACTS, as_of, 14, TX, incremental=True)
+    full = metrics_as_of(con, events, FACTS, as_of, 14, TX, incremental=False)
+    return fast, full
+
+
+@settings(max_examples=15, deadline=None)
+@given(batches=batches)
+def test_each_new_file_folded_in_gives_the_full_computation(tmp_path_factory, batches):
+    events = EventStore(tmp_path_factory.mktemp("events"))
+    as_of = (START + dt.timedelta(days=24)).date()
+
+    for number, rows in enumerate(batches):
+        events.append(_table(rows, 1000 * number))
+        fast, full = _both(events, as_of)
+
+        pd.testing.assert_frame_equal(fast, full)
+
+
+def test_calls_still_in_segments_count_without_being_kept(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
+    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
+    row = ["seg-1", "C", "u9", "feature_used", "f2", micros, 2, 0, None, None, micros]
+    writer = events.writer()
+    writer.append(encode_frame([row], []))
+    as_of = (START + dt.timedelta(days=10)).date()
+
+    fast, full = _both(events, as_of)
+    kept = rollup.update(events, TX)
+
+    pd.testing.assert_frame_equal(fast, full)
+    assert fast.loc["C", "active_users"] == 1
+    assert set(kept.accounts["account_id"].to_pylist()) == {"A"}
+    writer.close()
+
+
+def test_a_day_before_the_latest_event_is_computed_from_the_events(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
+    events.append(_table([("A", "u2", "login", None, 24 * 20, 1)], 10))
+
+    usage = rollup.usage_as_of(events, START.date() + dt.timedelta(days=10), 14, TX)
+    fast, full = _both(events, START.date() + dt.timedelta(days=10))
+
+    assert usage is None
+    pd.testing.assert_frame_equal(fast, full)
+    assert fast.loc["A", "active_users"] == 1
