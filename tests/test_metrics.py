@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from steward.errors import ConfigInvalid
 from steward.events.store import EVENT_SCHEMA, EventStore
 from steward.metrics.catalogue import EventTaxonomy, day_number
+from steward.metrics.config import load_events_config
 from steward.metrics.facts import AccountFacts
 from steward.metrics.service import metric_history, metrics_as_of
 
@@ -219,3 +221,16 @@ def test_weekly_history_equals_the_daily_computation_on_each_date(
     expected = daily[columns].sort_values(keys).reset_index(drop=True)
     actual = history[columns].sort_values(keys).reset_index(drop=True)
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+
+
+def test_a_misspelt_event_kind_is_refused_not_ignored(tmp_path):
+    path = tmp_path / "events.yaml"
+    path.write_text("events:\n  logins: [Signed In]\n")
+
+    with pytest.raises(ConfigInvalid) as raised:
+        load_events_config(path)
+
+    assert str(raised.value) == (
+        f"{path}: events.logins: unknown field (check the spelling; known: login, "
+        "core_workflow, api_call, error)"
+    )

@@ -28,4 +28,8 @@ def load_events_config(path: Path) -> EventsConfig:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise ConfigInvalid(f"{path}: {where}: {first['msg']}") from error
+        rule = first["msg"]
+        if first["type"] == "extra_forbidden":
+            known = EventTaxonomy.model_fields if len(first["loc"]) > 1 else ["events"]
+            rule = f"unknown field (check the spelling; known: {', '.join(known)})"
+        raise ConfigInvalid(f"{path}: {where}: {rule}") from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ DISTINCT = ("active_users", "feature_breadth")
 
 class EventTaxonomy(BaseModel):
     """Which event names count as which kind of use; teams name events their own way."""
+
+    # A misspelt kind (`logins:`) would otherwise leave its events uncounted.
+    model_config = ConfigDict(extra="forbid")
 
     login: list[str] = Field(default_factory=lambda: ["login", "Signed In"])
     core_workflow: list[str] = Field(
