@@ -150,9 +150,9 @@ def build_events(events_dir: Path, accounts: int, events: int) -> None:
                 'm' || i as message_id,
                 'A' || lpad((hash(i) % {accounts})::varchar, 6, '0') as account_id,
                 'u' || (hash(i * 7) % 40)::varchar as user_id,
-                (['login', 'feature_used', 'feature_used', 'core_workflow_completed',
-                  'api_call', 'feature_used', 'login', 'error'])[(1 + hash(i * 3) % 8)::bigint]
-                  as event,
+                (['login', 'feature_used', 'feature_used',
+                  'core_workflow_completed', 'api_call', 'feature_used', 'login',
+                  'error'])[(1 + hash(i * 3) % 8)::bigint] as event,
                 'f' || (hash(i * 5) % 12)::varchar as feature,
                 to_timestamp(second) as ts,
                 1 + (hash(i * 13) % 3)::bigint as quantity,

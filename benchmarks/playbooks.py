@@ -4,8 +4,8 @@
 
 Builds plain inputs for N accounts (no store, no events), then times
 ``assemble`` and ``evaluate`` of each built-in playbook for one day, as the
-daily run's playbooks step does after reading the store. Prints CPU seconds (the machine may be shared) per
-part and firings per playbook.
+daily run's playbooks step does after reading the store. Prints CPU seconds
+(the machine may be shared) per part and firings per playbook.
 """
 
 from __future__ import annotations
