@@ -111,6 +111,15 @@ class WindowForecast:
     unscored_arr: float
 
 
+def current_day(session: Session) -> dt.date:
+    """The day views count from: the latest daily run's, else today (UTC).
+
+    The same day the dashboard's renewals figure uses, so the two agree.
+    """
+    latest = session.scalar(select(func.max(HealthScore.as_of)))
+    return latest or dt.datetime.now(dt.UTC).date()
+
+
 def upcoming_renewals(
     session: Session,
     settings: RenewalSettings,

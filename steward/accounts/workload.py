@@ -27,8 +27,13 @@ from steward.accounts.capacity import (
 from steward.accounts.coverage import CoverageRules
 from steward.accounts.listing import current_contracts
 from steward.audit import record
-from steward.auth.permissions import book_of, check_account
-from steward.errors import AccountNotFound, InputInvalid, UserNotFound
+from steward.auth.permissions import CHANGE_ANY, book_of, check_account
+from steward.errors import (
+    AccountNotFound,
+    InputInvalid,
+    PermissionDenied,
+    UserNotFound,
+)
 from steward.store.coverage import CsmEffort
 from steward.store.models import Account, User, utcnow
 
@@ -130,6 +135,14 @@ def apply_assignment(
             **{"from": move.from_csm, "to": move.to_csm, "hours": move.hours},
         )
     return view
+
+
+def check_may_assign(user: User) -> None:
+    if user.role not in CHANGE_ANY:
+        raise PermissionDenied(
+            f"only a manager or an admin assigns accounts to CSMs; {user.email} is "
+            f"{user.role.replace('_', '-')}"
+        )
 
 
 def _inputs(

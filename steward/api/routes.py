@@ -2,9 +2,20 @@
 
 from fastapi import APIRouter
 
-from steward.api import accounts, admin, plans, tasks, voice
+from steward.api import (
+    accounts,
+    admin,
+    capacity,
+    knowledge,
+    plans,
+    renewals,
+    reports,
+    tasks,
+    voice,
+)
 from steward.api.errors import RESPONSES
 
 router = APIRouter(responses=RESPONSES)
-for module in (accounts, tasks, admin, plans, voice):
+for module in (accounts, tasks, admin, renewals, reports, capacity, plans, voice):
     router.include_router(module.router)
+router.include_router(knowledge.router)

@@ -19,7 +19,9 @@ def capacity(
     assign: bool = typer.Option(
         False, "--assign", help="Apply the proposed moves (each goes in the audit log)."
     ),
-    as_of: str = typer.Option(None, help="ARR of contracts running this day (today)."),
+    as_of: str = typer.Option(
+        None, help="ARR of contracts running this day (default: the latest run's)."
+    ),
     all_: bool = typer.Option(False, "--all", help="List every account, not 25."),
 ) -> None:
     """Load per CSM against capacity, the moves that fit everyone, who fits nowhere.
@@ -30,12 +32,13 @@ def capacity(
     Example: steward capacity --assign
     """
     from steward.accounts.coverage import load_coverage_rules
+    from steward.accounts.renewals import current_day
     from steward.accounts.workload import apply_assignment, capacity_view
 
-    today = parse_day(as_of) or dt.date.today()
     workspace = open_workspace()
     rules = load_coverage_rules(workspace.coverage_path())
     with workspace.store.session() as session:
+        today = parse_day(as_of) or current_day(session)
         if assign:
             view = apply_assignment(session, rules, today, ACTOR)
         else:

@@ -37,7 +37,9 @@ def renewals(
     context: typer.Context,
     within: int = typer.Option(90, min=0, help="Days ahead, e.g. 30, 60, 90 or 180."),
     csm: str = typer.Option(None, help="Only this CSM's accounts (email or name)."),
-    as_of: str = typer.Option(None, help="Count from this day (default: today)."),
+    as_of: str = typer.Option(
+        None, help="Count from this day (default: the latest daily run's, or today)."
+    ),
     output: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
 ) -> None:
     """Contracts whose term ends within N days, with health and expansion readiness.
@@ -49,13 +51,17 @@ def renewals(
     """
     if context.invoked_subcommand is not None:
         return
-    from steward.accounts.renewals import forecast, load_renewal_settings
+    from steward.accounts.renewals import (
+        current_day,
+        forecast,
+        load_renewal_settings,
+    )
     from steward.accounts.renewals import upcoming_renewals as upcoming
 
-    today = parse_day(as_of) or dt.date.today()
     workspace = open_workspace()
     settings = load_renewal_settings(workspace.renewals_path())
     with workspace.store.session() as session:
+        today = parse_day(as_of) or current_day(session)
         rows = upcoming(session, settings, today, within, csm=csm)
     windows = [days for days in settings.windows if days <= within] or [within]
     outlook = forecast(rows, windows)

@@ -14,6 +14,8 @@ from rich.table import Table
 from steward.cli.common import console, handles_errors, open_workspace, parse_day
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from steward.reports.tables import ReportTable
 
 app = typer.Typer(help="Revenue, retention and onboarding reports for any period.")
@@ -49,10 +51,15 @@ FORMAT = typer.Option(Format.table, "--format", help="table, csv or json.")
 WIDE = 10
 
 
-def _period(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
+def _period(
+    session: Session, start: str | None, end: str | None
+) -> tuple[dt.date, dt.date]:
+    """--from and --to; by default the year up to the latest daily run (or today)."""
     from dateutil.relativedelta import relativedelta
 
-    last = parse_day(end, "--to") or dt.date.today()
+    from steward.accounts.renewals import current_day
+
+    last = parse_day(end, "--to") or current_day(session)
     year_back = last - relativedelta(years=1) + dt.timedelta(days=1)
     return parse_day(start, "--from") or year_back, last
 
@@ -72,9 +79,9 @@ def retention(
     """
     from steward.reports.service import retention_report
 
-    first, last = _period(start, end)
     workspace = open_workspace()
     with workspace.store.session() as session:
+        first, last = _period(session, start, end)
         table = retention_report(
             session, first, last, by=_group(by), today=dt.date.today()
         )
@@ -98,9 +105,9 @@ def cohorts(
     """
     from steward.reports.service import cohort_report
 
-    first, last = _period(start, end)
     workspace = open_workspace()
     with workspace.store.session() as session:
+        first, last = _period(session, start, end)
         table = cohort_report(
             session, workspace, first, last, by=_group(by), basis=basis.value
         )
@@ -116,9 +123,9 @@ def ttv(start: str = FROM, end: str = TO, by: By = BY, output: Format = FORMAT) 
     """
     from steward.reports.service import ttv_report
 
-    first, last = _period(start, end)
     workspace = open_workspace()
     with workspace.store.session() as session:
+        first, last = _period(session, start, end)
         table = ttv_report(session, first, last, by=_group(by))
     _emit(table, output)
 
@@ -132,9 +139,9 @@ def nps(start: str = FROM, end: str = TO, by: By = BY, output: Format = FORMAT) 
     """
     from steward.reports.service import nps_report
 
-    first, last = _period(start, end)
     workspace = open_workspace()
     with workspace.store.session() as session:
+        first, last = _period(session, start, end)
         table = nps_report(session, first, last, by=_group(by))
     _emit(table, output)
 
@@ -154,10 +161,10 @@ def effort(
     from steward.accounts.coverage import load_coverage_rules
     from steward.reports.service import effort_table
 
-    first, last = _period(start, end)
     workspace = open_workspace()
     rules = load_coverage_rules(workspace.coverage_path())
     with workspace.store.session() as session:
+        first, last = _period(session, start, end)
         table = effort_table(session, rules, first, last, by=by)
     _emit(table, output)
 

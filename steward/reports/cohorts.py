@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from steward.accounts.terms import add_months
+from steward.reports.retention import group_labels
 
 BASES = ("contracts", "activity")
 
@@ -110,7 +111,7 @@ def activity_curves(
     pairs = grid.merge(first.rename("cohort").reset_index(), on="cohort")
     seen = active.assign(retained=True)[["account_id", "month", "retained"]]
     pairs = pairs.merge(seen, on=["account_id", "month"], how="left")
-    pairs["retained"] = pairs["retained"].fillna(False).astype(bool)
+    pairs["retained"] = pairs["retained"].eq(True)
     return _curves(pairs, groups, with_arr=False)
 
 
@@ -148,12 +149,10 @@ def _arr_at(contracts: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
 def _curves(
     pairs: pd.DataFrame, groups: pd.Series | None, with_arr: bool
 ) -> pd.DataFrame:
+    if pairs.empty:  # no cohort has reached its first month-end yet
+        return _empty()
     pairs = pairs.copy()
-    pairs["group"] = (
-        pairs["account_id"].map(groups).fillna("(none)").astype(str)
-        if groups is not None
-        else "All"
-    )
+    pairs["group"] = group_labels(pairs["account_id"], groups)
     aggregations = {
         "accounts": ("account_id", "nunique"),
         "retained": ("retained", "sum"),

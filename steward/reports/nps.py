@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from steward.reports.cohorts import month_label, month_number
+from steward.reports.retention import group_labels
 
 
 def nps_by_month(
@@ -27,11 +28,7 @@ def nps_by_month(
     inside = (days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))
     rows = answers.loc[inside, ["account_id", "score"]].copy()
     rows["month"] = [month_label(month_number(day)) for day in days[inside]]
-    rows["group"] = (
-        rows["account_id"].map(groups).fillna("(none)").astype(str)
-        if groups is not None
-        else "All"
-    )
+    rows["group"] = group_labels(rows["account_id"], groups)
     monthly = _tally(rows, ["group", "month"])
     total = _tally(rows.assign(month="all"), ["group", "month"])
     table = pd.concat([monthly, total], ignore_index=True)

@@ -71,7 +71,7 @@ def retention(
     rows = []
     if groups is not None:
         labelled = {
-            name: frame.assign(group=_group_of(frame.index, groups))
+            name: frame.assign(group=group_labels(frame.index, groups))
             for name, frame in frames.items()
         }
         names = sorted(set().union(*(set(f["group"]) for f in labelled.values())))
@@ -117,8 +117,14 @@ def _expansion_deals(
     return pd.DataFrame({"deal": deals.to_numpy()}, index=closed["account_id"])
 
 
-def _group_of(accounts: pd.Index, groups: pd.Series) -> np.ndarray:
-    return accounts.map(groups).fillna("(none)").astype(str).to_numpy()
+def group_labels(
+    accounts: pd.Index | pd.Series, groups: pd.Series | None
+) -> np.ndarray:
+    """Each account's group as text: "All" without grouping, "(none)" when unset."""
+    if groups is None:
+        return np.full(len(accounts), ALL, dtype=object)
+    mapped = pd.Series(np.asarray(accounts, dtype=object)).map(groups)
+    return mapped.astype(object).where(mapped.notna(), "(none)").astype(str).to_numpy()
 
 
 def _figures(

@@ -12,6 +12,8 @@ import datetime as dt
 
 import pandas as pd
 
+from steward.reports.retention import group_labels
+
 REACHED = ("achieved", "achieved_late")
 WAITING = ("pending", "overdue")
 
@@ -27,11 +29,7 @@ def time_to_value(
     started = pd.to_datetime(states["started_on"])
     rows = states[(started >= pd.Timestamp(start)) & (started <= pd.Timestamp(end))]
     rows = rows.assign(
-        group=(
-            rows["account_id"].map(groups).fillna("(none)").astype(str)
-            if groups is not None
-            else "All"
-        ),
+        group=group_labels(rows["account_id"], groups),
         reached=rows["status"].isin(REACHED),
         on_time=rows["status"] == "achieved",
         waiting=rows["status"].isin(WAITING),

@@ -3,8 +3,22 @@
 from fastapi import APIRouter, Depends
 
 from steward.web.deps import csrf_protect
-from steward.web.pages import accounts, admin, dashboard, plans, signin, tasks, voice
+from steward.web.pages import (
+    accounts,
+    admin,
+    capacity,
+    dashboard,
+    knowledge,
+    plans,
+    renewals,
+    reports,
+    signin,
+    tasks,
+    voice,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 for module in (signin, dashboard, accounts, plans, tasks, voice, admin):
+    router.include_router(module.router)
+for module in (renewals, reports, capacity, knowledge):
     router.include_router(module.router)

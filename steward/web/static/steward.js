@@ -12,7 +12,7 @@
     if (canvas.dataset.drawn || typeof Chart === "undefined") return;
     var spec = JSON.parse(canvas.dataset.chart);
     var datasets = spec.series.map(function (s) {
-      var colour = spec.kind === "doughnut" ? BAND_ORDER : (COLOURS[s.key] || "#1565c0");
+      var colour = spec.kind === "doughnut" ? BAND_ORDER : (s.colour || COLOURS[s.key] || "#1565c0");
       return {
         label: s.label, data: s.data, type: s.type, backgroundColor: colour,
         borderColor: spec.kind === "doughnut" ? "#fff" : colour, tension: 0.2,
