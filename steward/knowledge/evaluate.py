@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from steward.knowledge.search import Hit
+from steward.knowledge.segment import DEFAULT, Tiling
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,70 @@ def pk_score(turns: int, reference: list[int], hypothesis: list[int]) -> float:
 
     window = max(2, round(turns / (2 * (len(reference) + 1))))
     return float(pk(marks(reference), marks(hypothesis), k=window))
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Retrieval (BM25 alone, and the hybrid when measured) and Pk per meeting,
+    beside the Pk of the trivial answer, one section for the whole meeting."""
+
+    bm25: Retrieval
+    hybrid: Retrieval | None
+    pk: dict[str, float]
+    pk_no_boundaries: dict[str, float]
+
+
+def section_starts(body: dict[str, Any]) -> list[int]:
+    """The turn (from 0) where each section after the first starts."""
+    starts = []
+    for section in body["sections"][1:]:
+        first = section["paragraphs"][0]["turns"][0]["lines"][0]
+        starts.append(int(first) - 1)
+    return starts
+
+
+def measure_meetings(
+    paths: list[Path],
+    folder: Path,
+    *,
+    semantic: bool = False,
+    tiling: Tiling = DEFAULT,
+) -> Quality:
+    """Import QMSum meeting files into a new store in ``folder``, as
+    ``steward kb import`` does, and measure search and sections on them."""
+    from steward.knowledge.documents import import_transcript, version_body
+    from steward.knowledge.index import KnowledgeIndex
+    from steward.knowledge.readers import read_transcript
+    from steward.knowledge.search import search
+    from steward.store.db import Store
+
+    store = Store(f"sqlite:///{folder / 'steward.db'}")
+    store.upgrade()
+    slug_of: dict[str, str] = {}
+    pk: dict[str, float] = {}
+    none: dict[str, float] = {}
+    with store.session() as session:
+        for path in paths:
+            raw = path.read_bytes()
+            result = import_transcript(
+                session, read_transcript(path), raw, tiling=tiling
+            )
+            slug_of[path.stem] = result.document.slug
+            body = version_body(session, result.document, 1)
+            turns, reference = topic_starts(path)
+            pk[path.stem] = pk_score(turns, reference, section_starts(body))
+            none[path.stem] = pk_score(turns, reference, [])
+    index = KnowledgeIndex(folder / "index.sqlite")
+    with store.session() as session:
+        index.sync(session)
+    store.dispose()
+
+    asked = [q for path in paths for q in questions(path)]
+
+    def ranked(semantic: bool) -> list[list[Hit]]:
+        return [search(index, q.text, limit=50, semantic=semantic) for q in asked]
+
+    bm25 = retrieval(ranked(False), asked, slug_of)
+    hybrid = retrieval(ranked(True), asked, slug_of) if semantic else None
+    index.close()
+    return Quality(bm25, hybrid, pk, none)

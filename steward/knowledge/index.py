@@ -50,12 +50,17 @@ CREATE INDEX IF NOT EXISTS tags_value ON tags (kind, value, passage_id);
 CREATE INDEX IF NOT EXISTS tags_passage ON tags (passage_id);
 CREATE TABLE IF NOT EXISTS embeddings (passage_id INTEGER PRIMARY KEY, vector BLOB);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    text, section_title, doc_title,
+    text, section_title, doc_title, speakers,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
-# BM25 weights of the text, the section title and the document title.
-_WEIGHTS = (1.0, 2.0, 1.0)
+# Bumped whenever _SCHEMA changes: an older file is emptied and rebuilt.
+SCHEMA_VERSION = 2
+_TABLES = ("docs", "passages", "tags", "embeddings", "passages_fts")
+# BM25 weights of the text, the section title, the document title and the
+# speakers' names ("what did Ana say about SSO"); the speakers weigh less, as
+# a name matches every passage that person speaks in.
+_WEIGHTS = (1.0, 2.0, 1.0, 0.5)
 
 
 class KnowledgeIndex:
@@ -72,7 +77,14 @@ class KnowledgeIndex:
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        with self._writing() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                for table in _TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
 
     def close(self) -> None:
         self._db.close()
@@ -113,7 +125,7 @@ class KnowledgeIndex:
 
     def rebuild(self, session: Session) -> int:
         with self._writing() as db:
-            for table in ("docs", "passages", "tags", "embeddings", "passages_fts"):
+            for table in _TABLES:
                 db.execute(f"DELETE FROM {table}")
         return self.sync(session)
 
@@ -285,12 +297,14 @@ def _index_sections(
                 ],
             )
             passage = cursor.lastrowid
-            db.execute(
-                "INSERT INTO passages_fts (rowid, text, section_title, doc_title) "
-                "VALUES (?, ?, ?, ?)",
-                [passage, text, section["title"], document.title],
+            speakers = sorted(
+                {t["speaker"] for t in paragraph["turns"] if t.get("speaker")}
             )
-            speakers = {t["speaker"] for t in paragraph["turns"] if t.get("speaker")}
+            db.execute(
+                "INSERT INTO passages_fts (rowid, text, section_title, doc_title, "
+                "speakers) VALUES (?, ?, ?, ?, ?)",
+                [passage, text, section["title"], document.title, " ".join(speakers)],
+            )
             tags = [("topic", t) for t in topics] + [("speaker", s) for s in speakers]
             tags += [("step", str(n)) for n in paragraph.get("steps", [])]
             db.executemany(
