@@ -165,11 +165,11 @@ def test_create_accounts_makes_a_minimal_account_for_an_unknown_id(
 def _snapshot(store: Store) -> dict[str, list[tuple]]:
     """Every row of every table but the import log, which grows by design."""
     tables = {}
+    metadata = AuditEntry.metadata
     with store.engine.connect() as connection:
-        for name in sorted(
-            AuditEntry.metadata.tables.keys() - {"import_runs", "alembic_version"}
-        ):
-            rows = connection.execute(text(f"select * from {name} order by id"))
+        for name in sorted(metadata.tables.keys() - {"import_runs", "alembic_version"}):
+            keys = ", ".join(c.name for c in metadata.tables[name].primary_key)
+            rows = connection.execute(text(f"select * from {name} order by {keys}"))
             tables[name] = [tuple(row) for row in rows]
     return tables
 
