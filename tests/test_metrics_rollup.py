@@ -7,11 +7,12 @@ import datetime as dt
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from steward.events.records import encode_frame
-from steward.events.store import EVENT_SCHEMA, EventStore
+from steward.events.store import EVENT_SCHEMA, EventStore, utc_days
 from steward.metrics import rollup
 from steward.metrics.catalogue import EventTaxonomy
 from steward.metrics.service import metrics_as_of
@@ -104,3 +105,20 @@ def test_a_day_before_the_latest_event_is_computed_from_the_events(tmp_path):
     assert usage is None
     pd.testing.assert_frame_equal(fast, full)
     assert fast.loc["A", "active_users"] == 1
+
+
+def test_a_later_file_named_like_one_of_another_month_is_folded_in(tmp_path):
+    events = EventStore(tmp_path)
+    january = _table([("A", "u1", "login", None, 5, 1)], 0)
+    february = _table([("A", "u2", "login", None, 24 * 35, 1)], 10)
+    as_of = (START + dt.timedelta(days=40)).date()
+
+    for month, table in (("2024-01", january), ("2024-02", february)):
+        folder = tmp_path / month
+        folder.mkdir()
+        dated = table.drop_columns(["day"]).append_column("day", utc_days(table["ts"]))
+        pq.write_table(dated, folder / "x.parquet")
+        fast, full = _both(events, as_of)
+
+    pd.testing.assert_frame_equal(fast, full)
+    assert fast.loc["A", "logins"] == 1

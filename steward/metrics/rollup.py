@@ -85,15 +85,20 @@ def update(events: EventStore, tx: EventTaxonomy) -> Summary:
     with FileLock(str(folder / ".lock")):
         summary = _load(folder, _taxonomy_key(tx))
         known = set(summary.files)
-        new = [str(path) for path in events.files() if path.name not in known]
+        new = [path for path in events.files() if _file_key(path) not in known]
         if not new:
             return summary
         with duckdb.connect() as con:
-            table = con.read_parquet(new).to_arrow_table()
+            table = con.read_parquet([str(path) for path in new]).to_arrow_table()
         summary = _merge(summary, _summarise(_parts_of(table, tx)))
-        summary.files = [*summary.files, *(Path(path).name for path in new)]
+        summary.files = [*summary.files, *(_file_key(path) for path in new)]
         _save(folder, _pruned(summary))
         return summary
+
+
+def _file_key(path: Path) -> str:
+    """A file's name within the event store: its month folder and file name."""
+    return f"{path.parent.name}/{path.name}"
 
 
 def _parts_of(table: pa.Table, tx: EventTaxonomy) -> pa.Table:
@@ -210,7 +215,9 @@ def _empty(taxonomy: str) -> Summary:
 
 
 def _taxonomy_key(tx: EventTaxonomy) -> str:
-    text = json.dumps(tx.model_dump(), sort_keys=True)
+    # The format's version goes in the key too: a summary kept by another
+    # version is rebuilt rather than misread.
+    text = json.dumps({"format": 2, **tx.model_dump()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
