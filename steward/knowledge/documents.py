@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from steward.audit import record
 from steward.errors import AccountNotFound, DocumentNotFound, InputInvalid
 from steward.knowledge.access import actor, check_write
+from steward.knowledge.checks import check_media_url, check_plain
 from steward.knowledge.decode import decode
 from steward.knowledge.segment import DEFAULT, Tiling
 from steward.knowledge.structure import structure
@@ -63,6 +64,7 @@ def import_transcript(
     file's metadata (a JSON ``segment`` field).
     """
     check_write(user, "import recordings")
+    _check_options(options)
     digest = hashlib.sha256(raw).hexdigest()
     existing = session.scalar(
         select(KbDocument).where(KbDocument.source_sha256 == digest)
@@ -109,7 +111,8 @@ def import_transcript(
 def get_document(session: Session, key: str | int) -> KbDocument:
     """A document by its slug or its id."""
     query = select(KbDocument)
-    if isinstance(key, int) or str(key).isdigit():
+    # Ids are 32-bit; longer digit strings can only be slugs.
+    if isinstance(key, int) or (str(key).isdigit() and len(str(key)) <= 9):
         query = query.where(KbDocument.id == int(key))
     else:
         query = query.where(KbDocument.slug == str(key))
@@ -181,6 +184,7 @@ def retitle_section(
             field="section",
         )
     title = " ".join(title.split())
+    check_plain(title, "title")
     if not title or len(title) > 200:
         raise InputInvalid("a section title has 1 to 200 characters", field="title")
     sections[section - 1]["title"] = title
@@ -225,6 +229,14 @@ def _add_version(
     touch(document)
     session.flush()
     return version
+
+
+def _check_options(options: ImportOptions) -> None:
+    for name in ("title", "account", "segment"):
+        check_plain(getattr(options, name), name)
+    for topic in options.topics:
+        check_plain(topic, "topics")
+    check_media_url(options.media_url)
 
 
 def _account(session: Session, key: str | None) -> Account | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from steward.audit import record
 from steward.errors import DocumentNotFound, InputInvalid, NotFound
 from steward.knowledge.access import actor, check_publish
+from steward.knowledge.checks import check_plain
 from steward.store.knowledge import KbDocument, KbPortalLink
 from steward.store.models import User, utcnow
 
@@ -32,6 +33,8 @@ def create_link(
     """A new portal link and its secret (shown once)."""
     check_publish(user, "share the onboarding portal")
     label = " ".join(label.split())
+    check_plain(label, "label")
+    check_plain(segment, "segment")
     if not label or len(label) > 200:
         raise InputInvalid(
             "label the link (1 to 200 characters), e.g. the customer's name",

@@ -48,6 +48,13 @@ def parse_transcript(raw: bytes, name: str) -> Transcript:
             "with a speech model; rename the file if it is one of these"
         )
     text, encoding = decode(raw, name)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise TranscriptInvalid(
+            f"{name}, line {line}: a NUL character (\\0), which text does not hold; "
+            "is it a binary file, or text in an encoding with a byte-order mark "
+            "missing?"
+        )
     if fmt == "text":
         fmt = _sniff(text)
     if fmt == "json":

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from steward.audit import record
 from steward.errors import InputInvalid, SnippetNotFound, TemplateNotFound
 from steward.knowledge.access import actor, check_publish, check_write
+from steward.knowledge.checks import check_plain
 from steward.knowledge.documents import touch
 from steward.knowledge.glossary import GlossaryTerm, TermFlag, check_terms
 from steward.knowledge.render import SnippetText, section_text, snippet_slugs
@@ -36,6 +37,8 @@ def save_snippet(
     """
     check_publish(user, f"change the snippet {slug!r}")
     _check_slug(slug)
+    check_plain(title, "title")
+    check_plain(body, "body")
     if not body.strip():
         raise InputInvalid("a snippet needs some text", field="body")
     snippet = session.scalar(select(KbSnippet).where(KbSnippet.slug == slug))
@@ -56,9 +59,7 @@ def save_snippet(
 def get_snippet(session: Session, slug: str) -> KbSnippet:
     snippet = session.scalar(select(KbSnippet).where(KbSnippet.slug == slug))
     if snippet is None:
-        raise SnippetNotFound(
-            f"no snippet {slug!r}; `steward kb snippet list` shows them"
-        )
+        raise SnippetNotFound(f"no snippet {slug!r}; `steward kb snippets` lists them")
     return snippet
 
 
@@ -84,6 +85,7 @@ def save_template(
     """Create or change a template: snippets around every document using it."""
     check_publish(user, f"change the template {slug!r}")
     _check_slug(slug)
+    check_plain(title, "title")
     for snippet in [*before, *after]:
         get_snippet(session, snippet)
     template = session.scalar(select(KbTemplate).where(KbTemplate.slug == slug))
@@ -137,6 +139,8 @@ def add_term(
     """Add a glossary term, or replace the variants of one already there."""
     check_write(user, "change the glossary")
     term = " ".join(term.split())
+    for text in (term, note, *variants):
+        check_plain(text, "term")
     if not term:
         raise InputInvalid(
             "give the term as the glossary should spell it", field="term"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from steward.audit import record
 from steward.errors import InputInvalid, WorkflowRefused
 from steward.knowledge.access import actor, check_publish, check_write
+from steward.knowledge.checks import check_plain
 from steward.knowledge.documents import touch
 from steward.store.knowledge import KbComment, KbDocument
 from steward.store.models import User, utcnow
@@ -65,8 +66,11 @@ def add_comment(
     """A comment on the document's current version, or on one section of it."""
     check_write(user, f"comment on {document.slug!r}")
     body = body.strip()
+    check_plain(body, "body")
     if not body or len(body) > 5000:
         raise InputInvalid("a comment has 1 to 5,000 characters", field="body")
+    if section is not None:
+        _check_section(session, document, section)
     comment = KbComment(
         document_id=document.id,
         version=document.current_version,
@@ -88,6 +92,18 @@ def comments(session: Session, document: KbDocument) -> list[KbComment]:
             .order_by(KbComment.created_at, KbComment.id)
         )
     )
+
+
+def _check_section(session: Session, document: KbDocument, section: int) -> None:
+    from steward.knowledge.views import document_view
+
+    count = len(document_view(session, document).sections)
+    if not 1 <= section <= count:
+        raise InputInvalid(
+            f"section {section} is not in {document.slug!r}, which has sections "
+            f"1 to {count}",
+            field="section",
+        )
 
 
 _LABELS = {"draft": "a draft", "in_review": "in review", "published": "published"}
