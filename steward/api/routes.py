@@ -8,6 +8,7 @@ from steward.api import (
     capacity,
     knowledge,
     plans,
+    playbooks,
     renewals,
     reports,
     tasks,
@@ -19,3 +20,4 @@ router = APIRouter(responses=RESPONSES)
 for module in (accounts, tasks, admin, renewals, reports, capacity, plans, voice):
     router.include_router(module.router)
 router.include_router(knowledge.router)
+router.include_router(playbooks.router)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from steward.cli.common import (
@@ -24,7 +25,6 @@ from steward.cli.common import (
 
 if TYPE_CHECKING:
     from steward.playbooks.dryrun import DryRun
-    from steward.workspace import Workspace
 
 app = typer.Typer(
     help="Playbooks: check, list, dry-run and run them; see what they did.",
@@ -36,18 +36,6 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-def _config_folders(workspace: Workspace) -> tuple[Path, Path]:
-    """The team's email and sequence folders, else the built-in ones."""
-    from steward.notify import sequences, templates
-
-    emails = workspace.emails_dir
-    flows = workspace.sequences_dir
-    return (
-        emails if emails.is_dir() else templates.BUILT_IN,
-        flows if flows.is_dir() else sequences.BUILT_IN,
-    )
 
 
 @app.command()
@@ -66,6 +54,7 @@ def check(
     from steward.errors import PlaybookInvalid
     from steward.playbooks.check import check_playbook
     from steward.playbooks.model import playbook_paths
+    from steward.playbooks.service import check_folders
     from steward.workspace import Workspace
 
     workspace = Workspace()
@@ -75,7 +64,7 @@ def check(
             f"no playbook files given and none in {workspace.playbooks_dir}",
             param_hint="FILES",
         )
-    emails, flows = _config_folders(workspace)
+    emails, flows = check_folders(workspace)
     failed = 0
     for path in paths:
         try:
@@ -99,15 +88,18 @@ def check(
 @app.command("list")
 @handles_errors
 def list_() -> None:
-    """List the playbooks in config/playbooks, with their runs.
+    """List the playbooks in config/playbooks, with their runs and check verdict.
 
     Example: steward playbook list
     """
-    from steward.playbooks.service import list_playbooks
+    from steward.playbooks.service import check_folders, list_playbooks
 
     workspace = open_workspace()
+    emails, flows = check_folders(workspace)
     with workspace.store.session() as session:
-        rows = list_playbooks(workspace.playbooks_dir, session)
+        rows = list_playbooks(
+            workspace.playbooks_dir, session, emails_dir=emails, sequences_dir=flows
+        )
     table = Table(title=f"Playbooks in {workspace.playbooks_dir}")
     for column in ("Name", "On", "Trigger", "Actions", "Runs", "Last fired"):
         table.add_column(column, justify="right" if column == "Runs" else "left")
@@ -115,7 +107,7 @@ def list_() -> None:
         table.add_row(
             row.name,
             "yes" if row.enabled else "no",
-            row.trigger or f"[red]invalid[/]: {row.problem}",
+            f"[red]invalid[/]: {escape(row.problem)}" if row.problem else row.trigger,
             ", ".join(row.actions),
             f"{row.runs:,}",
             str(row.last_fired or ""),

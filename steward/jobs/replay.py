@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from steward.errors import PlaybookNotFound, StewardError
+from steward.errors import InputInvalid
 from steward.jobs import playbook_inputs as reads
 from steward.jobs.playbooks import LOOKBACK_DAYS, load_expansion
 from steward.journeys import milestones as rules
@@ -34,7 +34,8 @@ from steward.notify.templates import EmailTemplates
 from steward.playbooks.assemble import Inputs, assemble
 from steward.playbooks.dryrun import DryRun, replay
 from steward.playbooks.engine import Tools
-from steward.playbooks.model import Playbook, load_playbook, playbook_paths
+from steward.playbooks.model import Playbook, load_playbook
+from steward.playbooks.service import PlaybookMissing, named_playbook
 from steward.playbooks.settings import AutomationSettings, load_automation_settings
 from steward.playbooks.state import AccountState, MilestoneFact
 from steward.playbooks.triggers_model import WEEKDAYS
@@ -52,22 +53,21 @@ def find_playbook(workspace: Workspace, name: str) -> tuple[Playbook, Path]:
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return load_playbook(path), path
-    for candidate in playbook_paths(workspace.playbooks_dir):
-        playbook = load_playbook(candidate)
-        if playbook.name == name:
-            return playbook, candidate
-    known = ", ".join(p.stem for p in playbook_paths(workspace.playbooks_dir))
-    raise PlaybookNotFound(
-        f"no playbook named {name!r} in {workspace.playbooks_dir}; give a name "
-        f"({known or 'none there: run steward init'}) or a playbook file's path"
-    )
+    try:
+        return named_playbook(
+            workspace.playbooks_dir, name, str(workspace.playbooks_dir)
+        )
+    except PlaybookMissing as error:
+        raise PlaybookMissing(f"{error}; or give a playbook file's path") from None
 
 
 def observation_days(playbook: Playbook, start: dt.date, end: dt.date) -> list[dt.date]:
     """Weekly days up to ``end``, from ``start``; on a weekly schedule's weekday."""
     if end < start:
-        raise StewardError(
-            f"--to {end} is before --from {start}; give the earlier date first"
+        raise InputInvalid(
+            f"the last day {end} is before the first day {start}; give the "
+            "earlier date first",
+            field="to",
         )
     trigger = playbook.trigger
     last = end
@@ -76,23 +76,30 @@ def observation_days(playbook: Playbook, start: dt.date, end: dt.date) -> list[d
         last = end - dt.timedelta(days=back)
     weeks = (last - start).days // 7 + 1
     if weeks > MAX_WEEKS:
-        raise StewardError(
+        raise InputInvalid(
             f"{weeks} weeks from {start} to {end}: a dry run covers at most "
-            f"{MAX_WEEKS} weeks; shorten the range"
+            f"{MAX_WEEKS} weeks; shorten the range",
+            field="to",
         )
     return [last - dt.timedelta(days=7 * k) for k in reversed(range(max(weeks, 0)))]
 
 
 def dry_run(
     workspace: Workspace,
-    name: str,
+    name: str | Playbook,
     start: dt.date,
     end: dt.date,
     *,
     scorecard: str = "default",
 ) -> DryRun:
-    """What ``name`` would have fired each week from ``start`` to ``end``."""
-    playbook, _ = find_playbook(workspace, name)
+    """What ``name`` would have fired each week from ``start`` to ``end``.
+
+    ``name`` is a playbook name or file (the CLI), or a playbook already found.
+    """
+    if isinstance(name, Playbook):
+        playbook = name
+    else:
+        playbook, _ = find_playbook(workspace, name)
     days = observation_days(playbook, start, end)
     automation = load_automation_settings(workspace.automation_path())
     tools = Tools(

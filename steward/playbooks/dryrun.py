@@ -55,6 +55,10 @@ class DryRun:
     weeks: list[Week] = field(default_factory=list)
     firings: list[Fired] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Actions that would have done nothing, by (type, reason): an email to a
+    # role no contact holds, say. Conditional actions left out on purpose
+    # (``when:``) are not counted.
+    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def total_fired(self) -> int:
@@ -137,6 +141,8 @@ def replay(
             week.fired += 1
             for effect in firing.effects:
                 if isinstance(effect, fx.Skipped):
+                    if not effect.reason.startswith("when:"):
+                        result.skipped[(effect.type, effect.reason)] += 1
                     continue
                 week.counts[effect.type] += 1
                 week.hours += settings.hours_for(effect.type, effect.hours)
@@ -158,6 +164,10 @@ def replay(
         week.accounts = len(accounts)
         week.hours = round(week.hours, 2)
         result.weeks.append(week)
+    for (kind, reason), count in sorted(result.skipped.items()):
+        result.notes.append(
+            f"{count} {kind} action(s) would have done nothing: {reason}"
+        )
     return result
 
 

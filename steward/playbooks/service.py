@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from steward.errors import AccountNotFound, PlaybookInvalid, StewardError
-from steward.playbooks.model import Playbook, load_playbook, playbook_paths
+from steward.auth.permissions import book_of
+from steward.errors import (
+    AccountNotFound,
+    NotFound,
+    PlaybookInvalid,
+    PlaybookNotFound,
+    StewardError,
+)
+from steward.playbooks.model import BUILT_IN, Playbook, load_playbook, playbook_paths
 from steward.playbooks.triggers_model import Trigger
 from steward.store.automation import Incident, PlaybookRun
-from steward.store.models import Account, AuditEntry
+from steward.store.models import Account, AuditEntry, User
+
+if TYPE_CHECKING:
+    from steward.workspace import Workspace
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+class PlaybookMissing(PlaybookNotFound, NotFound):
+    """No playbook of that name: a NotFound, so the web and the API answer 404.
+
+    ``steward.errors`` keeps PlaybookNotFound outside NotFound; this subclass
+    is what Steward raises until that is changed.
+    """
 
 
 @dataclass(frozen=True)
@@ -28,6 +50,8 @@ class PlaybookSummary:
     problem: str | None
     runs: int
     last_fired: dt.date | None
+    # "built-in" (as shipped), "built-in, edited" or "team" (the team's own).
+    origin: str = "team"
 
 
 def describe_trigger(trigger: Trigger) -> str:
@@ -71,8 +95,41 @@ def describe_trigger(trigger: Trigger) -> str:
     )
 
 
-def list_playbooks(folder: Path, session: Session) -> list[PlaybookSummary]:
-    """Every playbook file of the folder, valid or not, with its run counts."""
+def check_folders(workspace: Workspace) -> tuple[Path, Path]:
+    """The email and sequence folders a check reads: the team's, else built-in."""
+    from steward.notify import sequences, templates
+
+    emails, flows = workspace.emails_dir, workspace.sequences_dir
+    return (
+        emails if emails.is_dir() else templates.BUILT_IN,
+        flows if flows.is_dir() else sequences.BUILT_IN,
+    )
+
+
+def origin_of(path: Path) -> str:
+    """Whether a playbook file is a built-in one as shipped, edited, or the team's."""
+    shipped = BUILT_IN / path.name
+    if not shipped.is_file():
+        return "team"
+    same = shipped.read_bytes() == Path(path).read_bytes()
+    return "built-in" if same else "built-in, edited"
+
+
+def list_playbooks(
+    folder: Path,
+    session: Session,
+    *,
+    emails_dir: Path | None = None,
+    sequences_dir: Path | None = None,
+) -> list[PlaybookSummary]:
+    """Every playbook file of the folder, valid or not, with its run counts.
+
+    With the email and sequence folders, validity is that of ``steward
+    playbook check`` (templates rendered, sequences found); without, that of
+    the file alone.
+    """
+    from steward.playbooks.check import check_playbook
+
     counts = {
         name: (runs, last)
         for name, runs, last in session.execute(
@@ -85,11 +142,14 @@ def list_playbooks(folder: Path, session: Session) -> list[PlaybookSummary]:
     }
     summaries = []
     for path in playbook_paths(folder):
+        playbook: Playbook | None = None
+        problem = None
         try:
-            playbook: Playbook | None = load_playbook(path)
-            problem = None
+            playbook = load_playbook(path)
+            if emails_dir is not None and sequences_dir is not None:
+                check_playbook(path, emails_dir, sequences_dir)
         except PlaybookInvalid as error:
-            playbook, problem = None, str(error)
+            problem = str(error)
         name = playbook.name if playbook else path.stem
         runs, last = counts.get(name, (0, None))
         summaries.append(
@@ -103,9 +163,36 @@ def list_playbooks(folder: Path, session: Session) -> list[PlaybookSummary]:
                 problem=problem,
                 runs=runs,
                 last_fired=last,
+                origin=origin_of(path),
             )
         )
     return summaries
+
+
+def named_playbook(
+    folder: Path, name: str, shown: str = "config/playbooks"
+) -> tuple[Playbook, Path]:
+    """The playbook called ``name`` in the config folder; never a path elsewhere.
+
+    A broken file in the folder is passed over unless it is the one asked for.
+    ``shown`` is how the error names the folder.
+    """
+    known = []
+    for path in playbook_paths(folder) if NAME.match(name) else []:
+        try:
+            playbook = load_playbook(path)
+        except PlaybookInvalid:
+            if path.stem == name:
+                raise
+            known.append(path.stem)
+            continue
+        if playbook.name == name:
+            return playbook, path
+        known.append(playbook.name)
+    raise PlaybookMissing(
+        f"no playbook named {name!r} in {shown}; known: "
+        f"{', '.join(known) or 'none (run steward init)'}"
+    )
 
 
 def playbook_runs(
@@ -114,13 +201,17 @@ def playbook_runs(
     playbook: str | None = None,
     account_external_id: str | None = None,
     limit: int = 100,
+    viewer: User | None = None,
 ) -> list[PlaybookRun]:
-    """Logged runs, newest first."""
+    """Logged runs, newest first; a CSM viewer sees the runs on their book."""
     query = select(PlaybookRun).outerjoin(PlaybookRun.account)
     if playbook:
         query = query.where(PlaybookRun.playbook == playbook)
     if account_external_id:
         query = query.where(Account.external_id == account_external_id)
+    csm = book_of(viewer) if viewer is not None else None
+    if csm is not None:
+        query = query.where(Account.csm_id == csm)
     query = query.order_by(PlaybookRun.as_of.desc(), PlaybookRun.id.desc()).limit(limit)
     return list(session.scalars(query))
 

@@ -10,6 +10,7 @@ from steward.web.pages import (
     dashboard,
     knowledge,
     plans,
+    playbooks,
     renewals,
     reports,
     signin,
@@ -22,3 +23,4 @@ for module in (signin, dashboard, accounts, plans, tasks, voice, admin):
     router.include_router(module.router)
 for module in (renewals, reports, capacity, knowledge):
     router.include_router(module.router)
+router.include_router(playbooks.router)
