@@ -151,14 +151,34 @@ def _sentences(words: list[str], count: int, offset: int) -> list[str]:
 
 
 def test_texttiling_starts_a_section_where_the_vocabulary_changes():
-    billing = (
-        "invoice billing payment card currency refund tax receipt plan annual "
-        "discount pricing"
-    ).split()
-    security = (
-        "password token okta saml certificate identity provider audit "
-        "encryption login session firewall"
-    ).split()
+    billing = [
+        "invoice",
+        "billing",
+        "payment",
+        "card",
+        "currency",
+        "refund",
+        "tax",
+        "receipt",
+        "plan",
+        "annual",
+        "discount",
+        "pricing",
+    ]
+    security = [
+        "password",
+        "token",
+        "okta",
+        "saml",
+        "certificate",
+        "identity",
+        "provider",
+        "audit",
+        "encryption",
+        "login",
+        "session",
+        "firewall",
+    ]
     units = _sentences(billing, 40, 0) + _sentences(security, 40, 5)
 
     starts = topic_boundaries(units, Tiling(w=20, k=4, min_words=100))
@@ -171,8 +191,26 @@ def test_a_short_call_is_one_section():
 
 
 def test_a_section_under_the_minimum_is_merged_into_a_neighbour():
-    billing = "invoice billing payment card currency refund tax receipt".split()
-    security = "password token okta saml certificate identity audit login".split()
+    billing = [
+        "invoice",
+        "billing",
+        "payment",
+        "card",
+        "currency",
+        "refund",
+        "tax",
+        "receipt",
+    ]
+    security = [
+        "password",
+        "token",
+        "okta",
+        "saml",
+        "certificate",
+        "identity",
+        "audit",
+        "login",
+    ]
     units = _sentences(billing, 40, 0) + _sentences(security, 6, 0)
     units += _sentences(billing, 40, 2)
 

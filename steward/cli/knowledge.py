@@ -8,13 +8,27 @@ import typer
 from rich.table import Table
 
 from steward.cli import knowledge_edit as edit
-from steward.cli.common import console, handles_errors, open_workspace, parse_day
+from steward.cli.common import (
+    console,
+    errors,
+    handles_errors,
+    open_workspace,
+    parse_day,
+)
+from steward.errors import ModelUnavailable, StewardError, TranscriptInvalid
 
 app = typer.Typer(help="Knowledge base: transcripts become reviewed, searchable docs.")
 glossary_app = typer.Typer(help="Terms the glossary check holds documents to.")
 app.add_typer(glossary_app, name="glossary")
 glossary_app.command("add")(edit.glossary_add)
-for command in (edit.retitle, edit.include, edit.snippet, edit.template, edit.check):
+for command in (
+    edit.retitle,
+    edit.include,
+    edit.snippet,
+    edit.snippets,
+    edit.template,
+    edit.check,
+):
     app.command()(command)
 app.command("portal-link")(edit.portal_link)
 app.command()(edit.reindex)
@@ -50,13 +64,19 @@ def import_(
 
     Example: steward kb import calls/sso-setup.vtt --account acme --topic sso
     """
-    from steward.knowledge.documents import ImportOptions, import_transcript
-    from steward.knowledge.readers import FORMATS, read_transcript
-    from steward.knowledge.settings import KnowledgeSettings
+    from steward.knowledge.documents import ImportOptions
+    from steward.knowledge.media import MEDIA_SUFFIXES
+    from steward.knowledge.readers import FORMATS
 
     files = [path]
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FORMATS)
+        readable = set(FORMATS) | MEDIA_SUFFIXES
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in readable)
+        if not files:
+            raise StewardError(
+                f"{path}: no transcript or recording in this folder (Steward reads "
+                f"{', '.join(sorted(FORMATS))} and recordings)"
+            )
     options = ImportOptions(
         title=title,
         account=account,
@@ -67,22 +87,43 @@ def import_(
         template=template,
     )
     workspace = open_workspace()
-    settings = KnowledgeSettings()
+    failed = 0
     for file in files:
-        transcript = read_transcript(file, settings)
-        raw = file.read_bytes()
-        with workspace.store.session() as session:
-            result = import_transcript(session, transcript, raw, options)
-            document = result.document
-            sections = len(_body(session, document).get("sections", []))
-            verb = "Imported" if result.created else "Already imported"
-            console.print(
-                f"{verb} {file.name} as {document.slug} ({len(transcript.cues)} cues, "
-                f"{sections} sections, {len(transcript.speakers)} speakers).",
-                markup=False,
-            )
-            for note in result.notes:
-                console.print(f"  note: {note}", markup=False)
+        try:
+            _import_one(workspace, file, options)
+        except (TranscriptInvalid, ModelUnavailable) as error:
+            # One unreadable file in a folder does not stop the others.
+            if len(files) == 1:
+                raise
+            failed += 1
+            errors.print(f"Error: {error}", markup=False, highlight=False)
+    if failed:
+        errors.print(
+            f"{failed} of {len(files)} files were not imported; the others were.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+
+
+def _import_one(workspace, file: Path, options) -> None:  # noqa: ANN001
+    from steward.knowledge.documents import import_transcript
+    from steward.knowledge.readers import read_transcript
+    from steward.knowledge.settings import KnowledgeSettings
+
+    transcript = read_transcript(file, KnowledgeSettings())
+    raw = file.read_bytes()
+    with workspace.store.session() as session:
+        result = import_transcript(session, transcript, raw, options)
+        document = result.document
+        sections = len(_body(session, document).get("sections", []))
+        verb = "Imported" if result.created else "Already imported"
+        console.print(
+            f"{verb} {file.name} as {document.slug} ({len(transcript.cues)} cues, "
+            f"{sections} sections, {len(transcript.speakers)} speakers).",
+            markup=False,
+        )
+        for note in result.notes:
+            console.print(f"  note: {note}", markup=False)
 
 
 @app.command("list")

