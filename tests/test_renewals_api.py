@@ -99,17 +99,25 @@ def test_outcome_rules_are_explained(company):
         "code": "invalid",
         "field": "reason",
         "message": "a contracted renewal needs a reason tag; use one of pricing, "
-        "budget, competitor, features, support, adoption, champion_left, "
+        "budget, competitor, missing_feature, support, low_adoption, champion_left, "
         "consolidation, acquired, unknown",
     }
     assert post(outcome="expanded", new_arr=19000)["message"] == (
         "expanded needs a new ARR above the current 20,000.00, not 19,000.00"
     )
-    assert post(outcome="churned", reason="price")["message"] == (
-        "unknown reason tag 'price'; use one of pricing, budget, competitor, "
-        "features, support, adoption, champion_left, consolidation, acquired, "
-        "unknown (or add it to config/renewals.yaml)"
+    assert post(outcome="churned")["message"] == (
+        "a churned renewal needs a reason tag; use one of pricing, budget, "
+        "competitor, missing_feature, support, low_adoption, champion_left, "
+        "consolidation, acquired, unknown"
     )
+    assert post(outcome="churned", reason="price")["message"] == (
+        "unknown reason tag 'price' for a churned renewal; use one of pricing, "
+        "budget, competitor, missing_feature, support, low_adoption, "
+        "champion_left, consolidation, acquired, unknown (or add it to "
+        "config/renewals.yaml)"
+    )
+    # A growth tag explains an expansion, not a loss.
+    assert post(outcome="churned", reason="seat_growth")["field"] == "reason"
     assert post(outcome="renewed", new_arr=21000)["message"] == (
         "renewed means at the same ARR (20,000.00); log a higher new ARR as "
         "expanded and a lower one as contracted"
@@ -121,21 +129,48 @@ def test_outcome_rules_are_explained(company):
     )
 
 
-def test_an_outcome_is_logged_once(company):
+def test_an_outcome_is_logged_once_and_a_retry_changes_nothing(company):
     manager = company.token("lead@x.example")
     url = "/api/v1/contracts/c-late/outcome"
     body = {"outcome": "churned", "reason": "budget", "closed_on": "2024-12-22"}
 
     first = company.client.post(url, json=body, headers=manager)
     again = company.client.post(url, json=body, headers=manager)
+    other = company.client.post(
+        url, json={**body, "reason": "pricing"}, headers=manager
+    )
 
     assert first.status_code == 201
     assert first.json()["next_contract"] is None
-    assert again.status_code == 409
-    assert again.json()["error"]["message"] == (
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert other.status_code == 409
+    assert other.json()["error"]["message"] == (
         "contract 'c-late' already has outcome 'churned' (closed 2024-12-22); an "
         "outcome is logged once"
     )
+    with company.workspace.store.session() as session:
+        outcomes = session.scalars(select(Outcome.kind)).all()
+        audits = session.scalars(
+            select(AuditEntry.id).where(AuditEntry.action == "contract.outcome_logged")
+        ).all()
+    assert (outcomes, len(audits)) == (["churned"], 1)
+
+
+def test_a_retried_expansion_names_the_term_it_opened(company):
+    manager = company.token("lead@x.example")
+    url = "/api/v1/contracts/c-double/outcome"
+    body = {"outcome": "expanded", "new_arr": 26000, "closed_on": "2024-12-20"}
+
+    first = company.client.post(url, json=body, headers=manager)
+    again = company.client.post(url, json=body, headers=manager)
+
+    assert again.json() == first.json()
+    assert again.json()["next_contract"] == "c-double~2025-02-13"
+    with company.workspace.store.session() as session:
+        chain = session.scalars(
+            select(Contract.external_id).where(Contract.external_id.like("c-double%"))
+        ).all()
+    assert sorted(chain) == ["c-double", "c-double~2025-02-13"]
 
 
 def test_another_csms_contract_is_not_found_and_read_only_may_not_log(company):

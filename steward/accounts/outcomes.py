@@ -7,7 +7,8 @@ opens the next term as a new contract at the new ARR, named
 ``<first contract>~<start day>`` so the whole chain keeps the first
 contract's renewal dates (29 February comes back in leap years). A contract
 without an end date is first closed at the end of the term running on the
-close date.
+close date. An outcome is logged once: the same outcome sent again (a retry)
+returns what was logged and changes nothing; a different one is refused.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.accounts.renewals import CHAIN, RenewalSettings
-from steward.accounts.terms import following_term, term_on
+from steward.accounts.terms import ONE_DAY, following_term, term_on
 from steward.audit import record
 from steward.auth.permissions import check_account, may_see_account
 from steward.errors import AlreadyExists, ContractNotFound, InputInvalid
 from steward.store.models import OUTCOMES, Account, Contract, Outcome, User
 
 KEEPS_CUSTOMER = ("renewed", "expanded", "contracted")
+# Outcomes that lose ARR: each needs a reason tag from reason_tags.
+LOSES_ARR = ("churned", "contracted")
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,7 @@ def log_outcome(
             field="closed_on",
         )
     if contract.outcome is not None:
-        raise AlreadyExists(
-            f"contract {contract_key!r} already has outcome {contract.outcome!r} "
-            f"(closed {contract.closed_on or 'on an unknown day'}); an outcome is "
-            "logged once"
-        )
+        return _logged_before(session, contract, outcome, closed_on, new_arr, reason)
     open_ended = contract.end_date is None
     if open_ended:
         contract.end_date = _term_end(settings, session, contract, closed_on)
@@ -122,6 +121,45 @@ def log_outcome(
     )
 
 
+def _logged_before(
+    session: Session,
+    contract: Contract,
+    outcome: str,
+    closed_on: dt.date,
+    new_arr: float,
+    reason: str | None,
+) -> OutcomeLogged:
+    """The same outcome sent again (a retry) is the one logged; another is refused."""
+    same = (
+        contract.outcome == outcome
+        and contract.closed_on == closed_on
+        and contract.new_arr == new_arr
+        and contract.outcome_reason == reason
+    )
+    if not same:
+        raise AlreadyExists(
+            f"contract {contract.external_id!r} already has outcome "
+            f"{contract.outcome!r} (closed {contract.closed_on or 'on an unknown day'}"
+            "); an outcome is logged once"
+        )
+    following = None
+    if contract.end_date is not None:
+        first = _first_of_chain(session, contract)
+        key = f"{first.external_id}{CHAIN}{(contract.end_date + ONE_DAY).isoformat()}"
+        if session.scalar(select(Contract.id).where(Contract.external_id == key)):
+            following = key
+    return OutcomeLogged(
+        contract.external_id,
+        outcome,
+        closed_on,
+        contract.arr,
+        new_arr,
+        reason,
+        contract.end_date,
+        following,
+    )
+
+
 def _contract(session: Session, key: str, actor: User | str) -> Contract:
     contract = session.scalar(select(Contract).where(Contract.external_id == key))
     if contract is None:
@@ -144,19 +182,25 @@ def _reason(settings: RenewalSettings, outcome: str, reason: str | None) -> str 
             field="outcome",
         )
     tag = (reason or "").strip().lower() or None
-    if tag is None and outcome in ("churned", "contracted"):
+    lost = outcome in LOSES_ARR
+    allowed = settings.reason_tags + ([] if lost else settings.growth_tags)
+    if tag is None and lost:
         raise InputInvalid(
-            f"a {outcome} renewal needs a reason tag; use one of "
-            f"{', '.join(settings.reason_tags)}",
+            f"{_a(outcome)} renewal needs a reason tag; use one of "
+            f"{', '.join(allowed)}",
             field="reason",
         )
-    if tag is not None and tag not in settings.reason_tags:
+    if tag is not None and tag not in allowed:
         raise InputInvalid(
-            f"unknown reason tag {reason!r}; use one of "
-            f"{', '.join(settings.reason_tags)} (or add it to config/renewals.yaml)",
+            f"unknown reason tag {reason!r} for {_a(outcome)} renewal; use one of "
+            f"{', '.join(allowed)} (or add it to config/renewals.yaml)",
             field="reason",
         )
     return tag
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _new_arr(contract: Contract, outcome: str, new_arr: float | None) -> float:

@@ -39,6 +39,7 @@ class RenewalSettings(BaseModel):
     windows: list[int] = Field(default=[30, 60, 90, 180], min_length=1)
     term_months: dict[str, int] = Field(default_factory=dict)
     reason_tags: list[str] = Field(default_factory=list)
+    growth_tags: list[str] = Field(default_factory=list)
 
     def months(self, billing_period: str | None) -> int | None:
         if not billing_period:
@@ -68,6 +69,8 @@ def load_renewal_settings(path: Path) -> RenewalSettings:
             f"{path}: windows and term_months must be positive whole numbers"
         )
     settings.term_months = {k.lower(): v for k, v in settings.term_months.items()}
+    settings.reason_tags = [tag.strip().lower() for tag in settings.reason_tags]
+    settings.growth_tags = [tag.strip().lower() for tag in settings.growth_tags]
     return settings
 
 
@@ -134,6 +137,8 @@ def upcoming_renewals(
         raise InputInvalid(
             f"within must be 0 or more days, not {within_days}", field="within"
         )
+    if csm:
+        _check_csm(session, csm)
     until = today + dt.timedelta(days=within_days)
     contracts = _running_contracts(session, today, until, viewer, csm)
     if contracts.empty:
@@ -218,6 +223,25 @@ def _running_contracts(
     for column in ("start_date", "end_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+def _check_csm(session: Session, csm: str) -> None:
+    """An unknown CSM is an error, not an empty list that looks like good news."""
+    wanted = csm.strip()
+    found = session.scalar(
+        select(User.id).where(
+            (func.lower(User.email) == wanted.lower()) | (User.name == wanted)
+        )
+    )
+    if found is None:
+        names = session.scalars(
+            select(User.name).where(User.role == "csm").order_by(User.name)
+        ).all()
+        known = ", ".join(names) if names else "none yet"
+        raise InputInvalid(
+            f"no user with email or name {wanted!r}; the CSMs are {known}",
+            field="csm",
+        )
 
 
 def _term_ends(

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from enum import StrEnum
 
@@ -13,9 +15,22 @@ import typer
 from rich.table import Table
 
 from steward.cli.common import console, handles_errors, open_workspace, parse_day
+from steward.errors import InputInvalid
 from steward.reports.spreadsheet import safe_cell
 
 app = typer.Typer(help="Renewals coming up, the ARR expected to renew, outcomes.")
+
+
+@contextmanager
+def flagged(flags: dict[str, str]) -> Iterator[None]:
+    """Name the flag in a refused value's message: ``Error: --reason: ...``."""
+    try:
+        yield
+    except InputInvalid as error:
+        flag = flags.get(error.field or "")
+        if flag is None:
+            raise
+        raise InputInvalid(f"{flag}: {error}", field=error.field) from error
 
 
 class Format(StrEnum):
@@ -60,7 +75,7 @@ def renewals(
 
     workspace = open_workspace()
     settings = load_renewal_settings(workspace.renewals_path())
-    with workspace.store.session() as session:
+    with workspace.store.session() as session, flagged({"csm": "--csm"}):
         today = parse_day(as_of) or current_day(session)
         rows = upcoming(session, settings, today, within, csm=csm)
     windows = [days for days in settings.windows if days <= within] or [within]
@@ -162,7 +177,13 @@ def log(
     closed = parse_day(closed_on, "--closed-on") or today
     workspace = open_workspace()
     settings = load_renewal_settings(workspace.renewals_path())
-    with workspace.store.session() as session:
+    flags = {
+        "reason": "--reason",
+        "new_arr": "--new-arr",
+        "closed_on": "--closed-on",
+        "outcome": "--outcome",
+    }
+    with workspace.store.session() as session, flagged(flags):
         logged = log_outcome(
             session,
             settings,
