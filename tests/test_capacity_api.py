@@ -39,6 +39,12 @@ def test_load_per_csm_and_the_move_that_fits_everyone(company, tmp_path):
 
     loads = {load["name"]: load for load in body["loads"]}
     assert loads["Cam One"]["accounts"] == 2
+    # After the move Cam One keeps good (Digital-Led, 0 h) only.
+    assert (
+        loads["Cam One"]["proposed_accounts"],
+        loads["Cam One"]["proposed_hours"],
+    ) == (1, 0)
+    assert loads["Cat Two"]["proposed_accounts"] == 2
     assert loads["Cam One"]["hours"] == 1.5
     assert loads["Cam One"]["capacity"] == pytest.approx(0.3 * WEEKS, abs=0.01)
     assert loads["Cam One"]["over"] is True
@@ -67,6 +73,11 @@ def test_an_account_no_csm_has_room_for_is_listed(company, tmp_path):
     assert [(u["account"], u["hours"], u["csm"]) for u in body["unplaced"]] == [
         ("late", 1.5, "Cam One")
     ]
+    # late stays with Cam One, over capacity after the moves too; good (0 h,
+    # Digital-Led) stays in the book as well.
+    cam = next(load for load in body["loads"] if load["name"] == "Cam One")
+    assert (cam["proposed_accounts"], cam["proposed_hours"]) == (2, 1.5)
+    assert cam["proposed_hours"] > cam["capacity"]
 
 
 def test_a_manager_applies_the_moves_and_a_csm_may_not(company, tmp_path):
@@ -158,3 +169,47 @@ def test_the_capacity_page_charts_loads_and_logs_effort(sqlite_company, tmp_path
         csm = effort.user.email
     # A manager's hours on an account count for its CSM.
     assert (effort.hours, effort.source, csm) == (1.5, "web", "csm2@x.example")
+
+
+def test_an_effort_entry_sent_twice_with_its_id_counts_once(company):
+    csm = company.token("csm1@x.example")
+    url = "/api/v1/accounts/late/effort"
+    body = {"id": "cal-7731", "hours": 1.25, "worked_on": "2024-12-11"}
+
+    first = company.client.post(url, json=body, headers=csm)
+    again = company.client.post(url, json=body, headers=csm)
+    changed = company.client.post(url, json={**body, "hours": 3}, headers=csm)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert changed.status_code == 409
+    assert changed.json()["error"]["message"] == (
+        "effort entry 'cal-7731' was already logged with other values (1.25 h on "
+        "2024-12-11); use a new id for a new entry"
+    )
+    with company.workspace.store.session() as session:
+        hours = session.scalars(select(CsmEffort.hours)).all()
+    assert hours == [1.25]
+
+
+def test_the_effort_form_sent_twice_logs_its_hours_once(sqlite_company):
+    client = sqlite_company.sign_in("csm1@x.example")
+    form = page(client.get("/capacity").text).select_one(
+        "form[action='/capacity/effort']"
+    )
+    entry = form.select_one("input[name=entry]")["value"]
+    data = {
+        "account": "late",
+        "hours": "2",
+        "worked_on": "2024-12-19",
+        "entry": entry,
+        "csrf_token": sqlite_company.csrf("/capacity"),
+    }
+
+    for _ in range(2):
+        sent = client.post("/capacity/effort", data=data, follow_redirects=False)
+        assert sent.status_code == 303
+
+    with sqlite_company.workspace.store.session() as session:
+        rows = session.execute(select(CsmEffort.hours, CsmEffort.source)).all()
+    assert rows == [(2.0, "web")]

@@ -30,6 +30,7 @@ from steward.audit import record
 from steward.auth.permissions import CHANGE_ANY, book_of, check_account
 from steward.errors import (
     AccountNotFound,
+    AlreadyExists,
     InputInvalid,
     PermissionDenied,
     UserNotFound,
@@ -42,6 +43,12 @@ MAX_HOURS_A_DAY = 24.0
 
 @dataclass(frozen=True)
 class CsmLoad:
+    """A CSM's book now and after the proposed moves (hours a month).
+
+    Accounts no CSM can take stay where they are, so ``proposed_hours`` can
+    still be over ``capacity``.
+    """
+
     id: int
     name: str
     capacity: float
@@ -187,8 +194,14 @@ def _view(
     names = {csm.id: csm.name for csm in csms.values()}
     view = CapacityView()
     current = accounts[accounts["csm_id"].isin(list(csms))]
+    # After the moves every account not moved stays where it is: Digital-Led
+    # ones and those no CSM can take still count in their CSM's book.
+    after = accounts["csm_id"].copy()
+    for key, _, to in plan.moves:
+        after[key] = to
     for csm in sorted(csms.values(), key=lambda c: c.name):
         own = current[current["csm_id"] == csm.id]
+        kept = accounts[after == csm.id]
         view.loads.append(
             CsmLoad(
                 id=csm.id,
@@ -197,8 +210,8 @@ def _view(
                 accounts=len(own),
                 hours=round(float(own["hours"].sum()), 2),
                 arr=float(own["arr"].fillna(0).sum()),
-                proposed_accounts=plan.accounts[csm.id],
-                proposed_hours=round(plan.load[csm.id], 2),
+                proposed_accounts=len(kept),
+                proposed_hours=round(float(kept["hours"].sum()), 2),
             )
         )
     for key, before, after in plan.moves:
@@ -246,8 +259,14 @@ def log_effort(
     activity: str | None = None,
     note: str | None = None,
     source: str = "cli",
+    entry_id: str | None = None,
 ) -> CsmEffort:
-    """Record hours a CSM spent on an account; by default the actor or its CSM."""
+    """Record hours a CSM spent on an account; by default the actor or its CSM.
+
+    ``entry_id`` is the caller's own id for the entry: sending it again (a
+    retry) returns the entry already logged instead of counting the hours
+    twice. Without one every call logs a new entry.
+    """
     account = session.scalar(select(Account).where(Account.external_id == account_key))
     if isinstance(actor, User):
         check_account(actor, account, account_key, change=True)
@@ -268,8 +287,12 @@ def log_effort(
         )
     csm = _csm(session, actor, account, csm_email)
     who = actor if isinstance(actor, str) else actor.email
+    key = f"{source}:{entry_id.strip() if entry_id else uuid.uuid4().hex}"
+    earlier = session.scalar(select(CsmEffort).where(CsmEffort.external_id == key))
+    if earlier is not None:
+        return _same_entry(earlier, account, hours, worked_on, csm, entry_id)
     effort = CsmEffort(
-        external_id=f"{source}:{uuid.uuid4().hex}",
+        external_id=key,
         account_id=account.id,
         user_id=csm.id if csm else None,
         worked_on=worked_on,
@@ -292,6 +315,29 @@ def log_effort(
         csm=csm.email if csm else None,
     )
     return effort
+
+
+def _same_entry(
+    earlier: CsmEffort,
+    account: Account,
+    hours: float,
+    worked_on: dt.date,
+    csm: User | None,
+    entry_id: str | None,
+) -> CsmEffort:
+    same = (
+        earlier.account_id == account.id
+        and earlier.hours == hours
+        and earlier.worked_on == worked_on
+        and earlier.user_id == (csm.id if csm else None)
+    )
+    if not same:
+        raise AlreadyExists(
+            f"effort entry {entry_id!r} was already logged with other values "
+            f"({earlier.hours:g} h on {earlier.worked_on}); use a new id for a "
+            "new entry"
+        )
+    return earlier
 
 
 def _csm(

@@ -53,6 +53,7 @@ def post_effort(session: DB, user: ApiUser, key: str, body: EffortIn) -> EffortO
         activity=body.activity,
         note=body.note,
         source="api",
+        entry_id=body.id,
     )
     return EffortOut(
         id=effort.id,

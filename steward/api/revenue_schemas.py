@@ -101,8 +101,10 @@ class CsmLoadOut(Out):
     hours: float = Field(description="Planned hours a month of their accounts")
     arr: float
     over: bool
-    proposed_accounts: int
-    proposed_hours: float
+    proposed_accounts: int = Field(description="Accounts after the proposed moves")
+    proposed_hours: float = Field(
+        description="Hours a month after the moves; accounts no CSM can take stay"
+    )
 
 
 class MoveOut(Out):
@@ -132,6 +134,12 @@ class CapacityOut(Out):
 class EffortIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Your id for this entry: sent again, it is not counted twice",
+    )
     hours: float = Field(gt=0, le=24)
     worked_on: dt.date | None = Field(None, description="Default: today")
     csm_email: str | None = Field(None, max_length=320)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from steward.cli.common import console, handles_errors, open_workspace, parse_day
+from steward.cli.renewals import flagged
 
 effort_app = typer.Typer(help="CSM effort: hours spent per account.")
 ACTOR = "cli"
@@ -132,7 +133,8 @@ def log(
     today = dt.date.today()
     worked_on = parse_day(on, "--on") or today
     workspace = open_workspace()
-    with workspace.store.session() as session:
+    flags = {"hours": "--hours", "worked_on": "--on"}
+    with workspace.store.session() as session, flagged(flags):
         effort = log_effort(
             session,
             ACTOR,

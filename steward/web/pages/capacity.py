@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -45,6 +46,8 @@ def capacity_page(request: Request, session: DB, user: PageUser) -> Response:
         "effort_chart": effort_chart(effort),
         "shown": shown,
         "today": day,
+        # A form sent twice (a double click, a resend) logs its hours once.
+        "entry_id": uuid.uuid4().hex,
     }
     return render(request, "capacity.html", context)
 
@@ -67,6 +70,7 @@ def post_effort(
     worked_on: Annotated[str, Form(max_length=10)] = "",
     activity: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
+    entry: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     day = today()
     log_effort(
@@ -79,6 +83,7 @@ def post_effort(
         activity=activity,
         note=note,
         source="web",
+        entry_id=entry.strip() or None,
     )
     return RedirectResponse("/capacity", status_code=303)
 
