@@ -6,8 +6,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from steward.errors import PlaybookInvalid
 from steward.notify.responses import record_email_event
-from steward.notify.sequences import advance, enrol, load_sequence, stop
+from steward.notify.sequences import (
+    Goal,
+    advance,
+    enrol,
+    goal_reached,
+    load_sequence,
+    stop,
+)
 from steward.notify.templates import EmailTemplates
 from steward.playbooks.state import AccountState, ContactInfo, Person
 from steward.store.automation import OutboxMessage, SequenceEnrolment
@@ -223,3 +231,32 @@ def test_enrolment_respects_coverage_and_is_once_at_a_time(store, folder, acme):
     assert first.startswith("enrolled (enrolment ")
     assert second.startswith("already enrolled (enrolment ")
     assert stopped == "stopped 1 enrolment(s)"
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "{metric: logins}",
+        "{milestone: first_login, band: [healthy]}",
+        "{band: []}",
+    ],
+)
+def test_a_goal_is_one_metric_threshold_milestone_or_list_of_bands(tmp_path, goal):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        SEQUENCE.replace("{metric: portal_completion, at_least: 1.0}", goal)
+    )
+
+    with pytest.raises(PlaybookInvalid) as raised:
+        load_sequence(path)
+
+    assert str(raised.value).startswith(f"{path}: goal")
+
+
+def test_a_band_goal_is_reached_when_health_is_back_in_one_of_its_bands():
+    goal = Goal(band=["healthy", "neutral"])
+
+    assert goal_reached(goal, state(1, band="at_risk")) is None
+    assert goal_reached(goal, state(1, band="neutral")) == (
+        "goal reached: health band neutral"
+    )

@@ -8,6 +8,7 @@ from steward.playbooks.service import list_playbooks
 from tests.playbook_company import build, invoke, run
 
 BUILT_IN = (
+    "digital-led-activation",
     "expansion",
     "incident-recovery",
     "onboarding-portal-review",
@@ -17,6 +18,7 @@ BUILT_IN = (
     "onboarding-tier2",
     "recovery-exit",
     "recovery-review",
+    "tech-touch-adoption",
 )
 
 
@@ -115,7 +117,7 @@ TASK = "actions:\n  - type: task\n    title: Call {{ account.name }}\n"
             "name: nudge\ntrigger:\n  kind: incident\nactions:\n  - type: sequence\n"
             "    enrol: welcome\n",
             "actions[0].enrol: no sequence named 'welcome' in the sequences folder "
-            "(known: tier2-onboarding)",
+            "(known: digital-led-activation, tech-touch-adoption, tier2-onboarding)",
         ),
     ],
 )
@@ -139,12 +141,13 @@ def test_a_missing_email_template_lists_the_ones_there_are(home, tmp_path):
     result = invoke("playbook", "check", path)
 
     emails = home / "config" / "emails"
+    there = ", ".join(sorted(file.stem for file in emails.glob("*.yaml")))
     assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: {path}: actions[0].template: {emails / 'sorry.yaml'}: no such "
-        "email template; write it, or use one of: expansion-alert, "
-        "incident-apology, onboarding-rescue, tier2-checkin, tier2-welcome"
+        f"email template; write it, or use one of: {there}"
     )
+    assert "onboarding-rescue, tech-touch-checkin" in there
 
 
 def test_a_mistake_inside_an_email_template_names_that_file(home, tmp_path):

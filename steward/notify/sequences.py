@@ -23,25 +23,29 @@ from steward.errors import PlaybookInvalid
 from steward.notify.outbox import enqueue
 from steward.notify.templates import EmailTemplates, render
 from steward.playbooks.state import AccountState
+from steward.playbooks.triggers_model import Band
 from steward.store.automation import EmailEvent, OutboxMessage, SequenceEnrolment
 
 BUILT_IN = Path(__file__).with_name("sequences")
 
 
 class Goal(BaseModel):
-    """Reached when a metric gets to a value, or a milestone is reached."""
+    """Reached when a metric gets to a value, a milestone is reached, or the
+    health score is back in one of the bands named."""
 
     model_config = ConfigDict(extra="forbid")
 
     metric: str | None = None
     at_least: float | None = None
     milestone: str | None = None
+    band: list[Band] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_goal(self) -> Goal:
         by_metric = self.metric is not None and self.at_least is not None
-        if by_metric == (self.milestone is not None):
-            raise ValueError("give metric with at_least, or milestone")
+        given = [by_metric, self.milestone is not None, self.band is not None]
+        if sum(given) != 1:
+            raise ValueError("give metric with at_least, or milestone, or band")
         return self
 
 
@@ -88,6 +92,10 @@ def load_sequences(folder: Path) -> dict[str, Sequence]:
 def goal_reached(goal: Goal | None, state: AccountState) -> str | None:
     """Why the goal counts as reached, or None."""
     if goal is None:
+        return None
+    if goal.band is not None:
+        if state.band in goal.band:
+            return f"goal reached: health band {state.band}"
         return None
     if goal.metric is not None:
         value = state.metrics.get(goal.metric)
