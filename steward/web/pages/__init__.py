@@ -15,6 +15,7 @@ from steward.web.pages import (
     reports,
     signin,
     tasks,
+    unsubscribe,
     voice,
 )
 
@@ -24,3 +25,4 @@ for module in (signin, dashboard, accounts, plans, tasks, voice, admin):
 for module in (renewals, reports, capacity, knowledge):
     router.include_router(module.router)
 router.include_router(playbooks.router)
+router.include_router(unsubscribe.router)

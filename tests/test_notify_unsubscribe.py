@@ -1,0 +1,67 @@
+"""The unsubscribe link in an email, followed by the customer in the web app.
+
+The web company's run queued the onboarding rescue email to Lia (late's
+champion); its unsubscribe link is what she would click.
+"""
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from steward.store.automation import EmailEvent, OutboxMessage
+from tests.web_company import csrf_of, page
+
+
+def _link(company) -> str:
+    with company.workspace.store.session() as session:
+        message = session.scalar(select(OutboxMessage))
+        assert message.target == "lia@late.example"
+        return urlsplit(message.payload["unsubscribe_url"]).path
+
+
+def test_the_link_asks_first_and_the_button_unsubscribes(sqlite_company):
+    link = _link(sqlite_company)
+    client = sqlite_company.client
+
+    opened = client.get(link)
+    with sqlite_company.workspace.store.session() as session:
+        before = session.scalars(select(EmailEvent)).all()
+    done = client.post(link, data={"csrf_token": csrf_of(opened.text)})
+    again = client.post(link, data={"csrf_token": csrf_of(opened.text)})
+
+    assert opened.status_code == 200
+    assert "lia@late.example" in page(opened.text).select_one("article").get_text()
+    assert before == []
+    assert done.status_code == again.status_code == 200
+    assert (
+        page(done.text)
+        .select_one("p.done")
+        .get_text()
+        .startswith("No more emails will be sent to lia@late.example.")
+    )
+    with sqlite_company.workspace.store.session() as session:
+        events = session.scalars(select(EmailEvent)).all()
+        message = session.scalar(select(OutboxMessage))
+    today = dt.datetime.now(dt.UTC).date()
+    assert [(e.address, e.kind, e.source) for e in events] == [
+        ("lia@late.example", "unsubscribe", "unsubscribe link")
+    ]
+    assert (message.status, message.last_error) == (
+        "cancelled",
+        f"unsubscribed on {today.isoformat()}",
+    )
+
+
+def test_a_link_steward_did_not_make_changes_nothing(sqlite_company):
+    link = _link(sqlite_company)
+    forged = link[:-1] + ("0" if link[-1] != "0" else "1")
+    client = sqlite_company.client
+
+    opened = client.get(forged)
+    posted = client.post(forged, data={"csrf_token": sqlite_company.csrf("/login")})
+
+    assert opened.status_code == posted.status_code == 404
+    assert "not one Steward made" in page(opened.text).get_text()
+    with sqlite_company.workspace.store.session() as session:
+        assert session.scalars(select(EmailEvent)).all() == []
