@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from steward.cli.common import console, handles_errors, open_workspace, parse_day
+from steward.cli.renewals import flagged
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -77,13 +78,14 @@ def retention(
 
     Example: steward report retention --from 2024-01-01 --to 2024-12-31 --by tier
     """
+    from steward.accounts.renewals import current_day
     from steward.reports.service import retention_report
 
     workspace = open_workspace()
     with workspace.store.session() as session:
         first, last = _period(session, start, end)
         table = retention_report(
-            session, first, last, by=_group(by), today=dt.date.today()
+            session, first, last, by=_group(by), today=current_day(session)
         )
     _emit(table, output)
 
@@ -100,6 +102,10 @@ def cohorts(
     output: Format = FORMAT,
 ) -> None:
     """Retention curves of the accounts that signed from --from to --to, by month.
+
+    Each cohort is followed up to --to. The table shows one row per cohort and
+    the share retained in each month since signing; --format csv or json gives
+    every figure (accounts, retained, ARR share).
 
     Example: steward report cohorts --from 1997-01-01 --to 1998-06-30
     """
@@ -163,7 +169,7 @@ def effort(
 
     workspace = open_workspace()
     rules = load_coverage_rules(workspace.coverage_path())
-    with workspace.store.session() as session:
+    with workspace.store.session() as session, flagged({"by": "--by"}):
         first, last = _period(session, start, end)
         table = effort_table(session, rules, first, last, by=by)
     _emit(table, output)
@@ -180,7 +186,9 @@ def _emit(table: ReportTable, output: Format) -> None:
     from steward.reports.tables import shown
 
     title = f"{table.title}, {table.start} to {table.end}"
-    if len(table.columns) > WIDE:
+    if table.name == "cohorts" and table.rows:
+        _print_cohorts(table, title)
+    elif len(table.columns) > WIDE:
         _print_transposed(table, title)
     else:
         grid = Table(title=title)
@@ -201,13 +209,46 @@ def _print_transposed(table: ReportTable, title: str) -> None:
     from steward.reports.tables import shown
 
     grid = Table(title=title)
-    first, *figures = table.columns
+    texts = [c for c in table.columns if c.kind == "text"]
+    # Name each column by the text fields that tell the rows apart (group,
+    # milestone...); the ones every row shares become rows of their own.
+    varying = [c for c in texts if len({r.get(c.key) for r in table.rows}) > 1]
+    heads = varying or texts[:1]
     grid.add_column("")
     for row in table.rows:
-        grid.add_column(str(row.get(first.key)), justify="right")
-    for column in figures:
+        grid.add_column(" ".join(str(row.get(c.key)) for c in heads), justify="right")
+    for column in [c for c in table.columns if c not in heads]:
         grid.add_row(
             column.label,
             *[shown(row.get(column.key), column.kind) for row in table.rows],
         )
+    console.print(grid)
+
+
+def _print_cohorts(table: ReportTable, title: str) -> None:
+    """One row per cohort, one column per month since signing: the curves.
+
+    Past month 3 only every third month is shown, so two years fit a
+    terminal; the CSV and JSON have every month.
+    """
+    months = sorted({row["month"] for row in table.rows})
+    shown = [m for m in months if m <= 3 or m % 3 == 0]
+    grouped = table.by is not None
+    note = "" if shown == months else " (months 0-3, then every third)"
+    grid = Table(title=f"{title}: % of accounts retained{note}", padding=(0, 1))
+    if grouped:
+        grid.add_column("Group", no_wrap=True)
+    grid.add_column("Signed", no_wrap=True)
+    grid.add_column("Accounts", justify="right")
+    for month in shown:
+        grid.add_column(f"M{month}", justify="right", no_wrap=True)
+    curves: dict[tuple, dict[int, float]] = {}
+    sizes: dict[tuple, int] = {}
+    for row in table.rows:
+        key = (row["group"], row["cohort"])
+        curves.setdefault(key, {})[row["month"]] = row["share"]
+        sizes[key] = row["accounts"]
+    for key, points in curves.items():
+        cells = [f"{points[m] * 100:.0f}" if m in points else "" for m in shown]
+        grid.add_row(*(key if grouped else key[1:]), f"{sizes[key]:,}", *cells)
     console.print(grid)

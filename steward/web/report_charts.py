@@ -6,6 +6,7 @@ from typing import Any
 
 from steward.accounts.renewals import WindowForecast
 from steward.accounts.workload import CapacityView
+from steward.reports.benchmark import Benchmark
 from steward.reports.tables import ReportTable
 
 Chart = dict[str, Any]
@@ -134,4 +135,17 @@ def load_chart(view: CapacityView) -> Chart:
             ),
             _series("capacity", "Capacity", [load.capacity for load in loads], 2),
         ],
+    )
+
+
+def benchmark_chart(benchmark: Benchmark) -> Chart:
+    """Per metric, the share of peers the account does better than (0-100)."""
+    lines = benchmark.standings
+    return _chart(
+        "bar",
+        "Better than this share of peers (%)",
+        [line.label for line in lines],
+        [_series("better", "Better than", [line.better_than for line in lines], 0)],
+        min=0,
+        max=100,
     )

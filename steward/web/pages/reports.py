@@ -1,5 +1,5 @@
 """The reports page: retention, cohorts, time to value, NPS and effort, as charts
-and tables for any period, each downloadable as CSV."""
+and tables for any period, each downloadable as CSV; an account's benchmark."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
+from steward.accounts.coverage import load_coverage_rules
 from steward.api.reports import build_report
 from steward.errors import InputInvalid
+from steward.reports.benchmark import account_benchmark
 from steward.reports.tables import shown
 from steward.web import report_charts as charts
-from steward.web.deps import DB, PageUser
+from steward.web.deps import DB, PageUser, workspace
 from steward.web.rendering import render
 
 router = APIRouter()
@@ -68,6 +70,27 @@ def _day(text: str | None, field: str) -> dt.date | None:
 
 
 Chosen = Annotated[Period, Depends(_period)]
+EFFORT_GROUPS = ("tier", "coverage", "csm")
+
+
+def _grouping(name: str, by: str | None) -> str | None:
+    """Effort groups by tier, coverage or CSM only; other groupings show it by tier."""
+    if name == "effort" and by not in EFFORT_GROUPS:
+        return None
+    return by
+
+
+@router.get("/accounts/{key}/benchmark")
+def benchmark_page(request: Request, session: DB, user: PageUser, key: str) -> Response:
+    """The account among its peers (same industry and size band), for the SVR."""
+    rules = load_coverage_rules(workspace(request).coverage_path())
+    result = account_benchmark(session, rules, key, user)
+    context = {
+        "user": user,
+        "b": result,
+        "chart": charts.benchmark_chart(result),
+    }
+    return render(request, "benchmark.html", context)
 
 
 @router.get("/reports")
@@ -76,9 +99,7 @@ def reports_page(
 ) -> Response:
     sections = []
     for name, chart in SECTIONS:
-        # Effort groups by tier, coverage or CSM only; other groupings show it by tier.
-        effort_by = period.by in ("tier", "coverage", "csm")
-        by = period.by if name != "effort" or effort_by else None
+        by = _grouping(name, period.by)
         table = build_report(
             request, session, user, name, period.start, period.end, by, period.basis
         )
@@ -104,8 +125,9 @@ def report_csv(
     name: Literal["retention", "cohorts", "ttv", "nps", "effort"],
     period: Chosen,
 ) -> Response:
+    by = _grouping(name, period.by)
     table = build_report(
-        request, session, user, name, period.start, period.end, period.by, period.basis
+        request, session, user, name, period.start, period.end, by, period.basis
     )
     return StreamingResponse(
         table.csv_lines(),
