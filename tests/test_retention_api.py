@@ -39,6 +39,8 @@ def test_retention_for_a_period_by_csm(company):
     assert rows["Cam One"]["grr"] is None
     assert rows["Cam One"]["new_customers"] == 2
     assert rows["All"]["new_customers"] == 2
+    # Their ninetieth days (2 March 2025) come after the latest run: not judged.
+    assert (rows["All"]["new_judged"], rows["All"]["churn_90d"]) == (0, None)
     assert [c["key"] for c in body["columns"]][:6] == [
         "group",
         "accounts_start",

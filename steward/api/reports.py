@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from steward.accounts.coverage import load_coverage_rules
-from steward.accounts.inbox import today
 from steward.accounts.renewals import current_day
 from steward.api.revenue_schemas import BenchmarkOut, ReportOut
 from steward.reports.benchmark import account_benchmark
@@ -44,10 +43,12 @@ def build_report(
     """One report for the caller's book; the default period is the last year."""
     from dateutil.relativedelta import relativedelta
 
-    end = end or current_day(session)
+    day = current_day(session)
+    end = end or day
     start = start or end - relativedelta(years=1) + dt.timedelta(days=1)
     if name == "retention":
-        return retention_report(session, start, end, by=by, today=today(), viewer=user)
+        # New customers' 90th days are judged on data up to the latest run.
+        return retention_report(session, start, end, by=by, today=day, viewer=user)
     if name == "cohorts":
         return cohort_report(
             session, workspace(request), start, end, by=by, basis=basis, viewer=user
