@@ -1,4 +1,4 @@
-"""The unsubscribe link in an email, followed by the customer in the web app.
+"""Replies and unsubscribes: the email's link in the web app, and the API.
 
 The web company's run queued the onboarding rescue email to Lia (late's
 champion); its unsubscribe link is what she would click.
@@ -65,3 +65,35 @@ def test_a_link_steward_did_not_make_changes_nothing(sqlite_company):
     assert "not one Steward made" in page(opened.text).get_text()
     with sqlite_company.workspace.store.session() as session:
         assert session.scalars(select(EmailEvent)).all() == []
+
+
+def test_replies_and_unsubscribes_are_recorded_through_the_api_once(company):
+    url = "/api/v1/email-events"
+    body = {"address": "Lia@Late.example", "kind": "unsubscribe", "on": "2024-12-24"}
+
+    viewer = company.client.post(
+        url, json=body, headers=company.token("viewer@x.example")
+    )
+    csm = company.token("csm1@x.example")
+    first = company.client.post(url, json=body, headers=csm)
+    again = company.client.post(url, json=body, headers=csm)
+
+    assert viewer.status_code == 403
+    assert first.status_code == again.status_code == 201
+    assert first.json() == {
+        "address": "lia@late.example",
+        "kind": "unsubscribe",
+        "on": "2024-12-24",
+        "recorded": True,
+    }
+    assert again.json()["recorded"] is False
+    with company.workspace.store.session() as session:
+        events = session.scalars(select(EmailEvent)).all()
+        message = session.scalar(select(OutboxMessage))
+    assert [(e.address, e.source) for e in events] == [
+        ("lia@late.example", "csm1@x.example")
+    ]
+    assert (message.status, message.last_error) == (
+        "cancelled",
+        "unsubscribed on 2024-12-24",
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,3 +114,18 @@ class MessageDetailOut(MessageOut):
 class OutboxOut(BaseModel):
     counts: dict[str, int] = Field(description="Messages per status")
     messages: list[MessageOut]
+
+
+class EmailEventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    kind: Literal["reply", "unsubscribe"]
+    on: dt.date | None = Field(None, description="Default: today")
+
+
+class EmailEventOut(BaseModel):
+    address: str
+    kind: str
+    on: dt.date
+    recorded: bool = Field(description="False when the same was already recorded")

@@ -8,9 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from steward.accounts.inbox import today
 from steward.accounts.renewals import current_day
 from steward.api.playbook_schemas import (
     DryRunOut,
+    EmailEventIn,
+    EmailEventOut,
     MessageDetailOut,
     MessageOut,
     OutboxOut,
@@ -19,7 +22,9 @@ from steward.api.playbook_schemas import (
     RunOut,
 )
 from steward.api.schemas import PathId
+from steward.notify.responses import record_email_event
 from steward.notify.views import (
+    check_may_record,
     outbox_counts,
     outbox_message,
     outbox_messages,
@@ -141,6 +146,18 @@ def post_retry(session: DB, user: ApiUser, message_id: PathId) -> MessageOut:
     message = retry_message(session, message_id, user.email, viewer=user)
     session.flush()
     return message_out(message)
+
+
+@router.post("/email-events", response_model=EmailEventOut, status_code=201)
+def post_email_event(session: DB, user: ApiUser, body: EmailEventIn) -> EmailEventOut:
+    """Record a reply (sequences that wrote to the address stop) or an
+    unsubscribe (nothing more is sent to it); recording it again changes nothing."""
+    check_may_record(user)
+    on = body.on or today()
+    new = record_email_event(session, body.address, body.kind, on, user.email)
+    return EmailEventOut(
+        address=body.address.strip().casefold(), kind=body.kind, on=on, recorded=new
+    )
 
 
 def playbook_out(summary: PlaybookSummary) -> PlaybookOut:

@@ -107,6 +107,14 @@ def check_may_retry(user: User) -> None:
         )
 
 
+def check_may_record(user: User) -> None:
+    """Recording a reply or an unsubscribe is a change: not for read-only."""
+    if user.role == "read_only":
+        raise PermissionDenied(
+            f"{user.email} is read-only and may not record replies or unsubscribes"
+        )
+
+
 def retry_message(
     session: Session, message_id: int, actor: str, viewer: User | None = None
 ) -> OutboxMessage:
