@@ -46,8 +46,10 @@ def main() -> None:
     home = OUT / f"daily-{args.accounts}-{args.events}"
     if not (home / "ready").exists():
         build(home, args.accounts, args.events)
-    # Every measurement starts from the store as built: no runs yet.
+    # Every measurement starts from the store as built: no runs yet, and no
+    # metric summary kept by an earlier run (the first run builds it).
     shutil.copyfile(home / "pristine.db", home / "steward.db")
+    shutil.rmtree(home / "events" / "rollup", ignore_errors=True)
     results = {
         "scan": measure(home, "scan"),
         "first run": measure(home, "run", AS_OF),
@@ -135,42 +137,60 @@ def build_events(events_dir: Path, accounts: int, events: int) -> None:
         months.append((day, min(following, AS_OF + dt.timedelta(days=1))))
         day = following
     total_days = sum((end - start).days for start, end in months)
-    con = duckdb.connect()
     offset = 0
     for start, end in months:
         rows = events * (end - start).days // total_days
         folder = events_dir / start.strftime("%Y-%m")
-        folder.mkdir(parents=True, exist_ok=True)
-        seconds = (end - start).days * 86400
-        epoch = int(dt.datetime.combine(start, dt.time(), dt.UTC).timestamp())
-        con.execute(
-            f"""
-            copy (
-              select
-                'm' || i as message_id,
-                'A' || lpad((hash(i) % {accounts})::varchar, 6, '0') as account_id,
-                'u' || (hash(i * 7) % 40)::varchar as user_id,
-                (['login', 'feature_used', 'feature_used',
-                  'core_workflow_completed', 'api_call', 'feature_used', 'login',
-                  'error'])[(1 + hash(i * 3) % 8)::bigint] as event,
-                'f' || (hash(i * 5) % 12)::varchar as feature,
-                to_timestamp(second) as ts,
-                1 + (hash(i * 13) % 3)::bigint as quantity,
-                0::bigint as errors,
-                null::double as value,
-                null::varchar as properties,
-                to_timestamp({epoch}) as received_at,
-                (second // 86400)::integer as day
-              from (
-                select i, {epoch} + (hash(i * 11) % {seconds})::bigint as second
-                from range({offset}, {offset + rows}) t(i)
-              )
-              order by ts, account_id
-            ) to '{folder / "bench.parquet"}'
-            (format parquet, compression zstd, row_group_size 1048576)
-            """
-        )
+        write_month(folder, start, end - dt.timedelta(days=1), accounts, rows, offset)
         offset += rows
+
+
+def write_month(
+    folder: Path,
+    first: dt.date,
+    last: dt.date,
+    accounts: int,
+    rows: int,
+    offset: int,
+    name: str = "bench.parquet",
+) -> None:
+    """``rows`` events spread over the days ``first`` to ``last``, sorted by time.
+
+    Event ``i`` (from ``offset``) is drawn from hashes of ``i``, so the same
+    arguments always give the same file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    seconds = ((last - first).days + 1) * 86400
+    epoch = int(dt.datetime.combine(first, dt.time(), dt.UTC).timestamp())
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        f"""
+        copy (
+          select
+            'm' || i as message_id,
+            'A' || lpad((hash(i) % {accounts})::varchar, 6, '0') as account_id,
+            'u' || (hash(i * 7) % 40)::varchar as user_id,
+            (['login', 'feature_used', 'feature_used',
+              'core_workflow_completed', 'api_call', 'feature_used', 'login',
+              'error'])[(1 + hash(i * 3) % 8)::bigint] as event,
+            'f' || (hash(i * 5) % 12)::varchar as feature,
+            to_timestamp(second) as ts,
+            1 + (hash(i * 13) % 3)::bigint as quantity,
+            0::bigint as errors,
+            null::double as value,
+            null::varchar as properties,
+            to_timestamp({epoch}) as received_at,
+            (second // 86400)::integer as day
+          from (
+            select i, {epoch} + (hash(i * 11) % {seconds})::bigint as second
+            from range({offset}, {offset + rows}) t(i)
+          )
+          order by ts, account_id
+        ) to '{folder / name}'
+        (format parquet, compression zstd, row_group_size 1048576)
+        """
+    )
 
 
 SCAN = """

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.auth.permissions import check_account
+from steward.events.duck import quiet_duckdb
 from steward.events.store import EventStore
 from steward.store.models import Account, User
 
@@ -42,7 +42,7 @@ def account_usage(
     found: dict[int, tuple[int, int]] = {}
     if files:
         rows = (
-            duckdb.connect()
+            quiet_duckdb()
             .execute(
                 """
                 select day, count(*), count(distinct user_id)

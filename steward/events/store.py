@@ -28,7 +28,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,6 +35,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock
 
 from steward.events import segments
+from steward.events.duck import quiet_duckdb
 from steward.events.records import (
     EVENT_SCHEMA,
     PROFILE_SCHEMA,
@@ -163,7 +163,7 @@ class EventStore:
         pending = self.pending()
         if not pending.files:
             return pending.events.num_rows
-        with duckdb.connect() as con:
+        with quiet_duckdb() as con:
             query = "select count(*) from read_parquet($files)"
             files = [str(path) for path in pending.files]
             stored = con.execute(query, {"files": files}).fetchone()[0]
@@ -250,7 +250,7 @@ class _Partitions:
 def _drop_ids_in(batch: pa.Table, files: list[str]) -> pa.Table:
     if not files:
         return batch
-    with duckdb.connect() as con:
+    with quiet_duckdb() as con:
         known = con.sql(
             "select distinct message_id from read_parquet($files)",
             params={"files": files},

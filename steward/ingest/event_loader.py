@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
+from steward.events.duck import quiet_duckdb
 from steward.events.store import EventStore
 from steward.ingest import loaders
 from steward.ingest.convert import Prepared, typed_property
@@ -143,7 +143,7 @@ def _derived(table: pa.Table, properties: dict[str, pa.Array]) -> pa.Table:
         from (select pos, concat_ws(chr(31), {text}) as key, * from frame)
         order by pos
     """
-    with duckdb.connect() as con:
+    with quiet_duckdb() as con:
         con.execute("set enable_progress_bar = false")
         con.register("frame", frame)
         derived = con.sql(query).to_arrow_table()

@@ -94,7 +94,13 @@ def run_daily(
     step("metrics")
     con = workspace.event_engine()
     metrics = metrics_as_of(
-        con, workspace.events, facts, as_of, card.window_days, taxonomy
+        con,
+        workspace.events,
+        facts,
+        as_of,
+        card.window_days,
+        taxonomy,
+        incremental=workspace.settings.metrics_incremental,
     )
     live = metrics[metrics["live"].astype(bool)]
 

@@ -29,7 +29,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -37,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock
 
+from steward.events.duck import quiet_duckdb
 from steward.events.store import EventStore
 from steward.metrics.catalogue import ADDITIVE, EventTaxonomy, _row_parts, day_number
 
@@ -88,7 +88,7 @@ def update(events: EventStore, tx: EventTaxonomy) -> Summary:
         new = [path for path in events.files() if _file_key(path) not in known]
         if not new:
             return summary
-        with duckdb.connect() as con:
+        with quiet_duckdb() as con:
             table = con.read_parquet([str(path) for path in new]).to_arrow_table()
         summary = _merge(summary, _summarise(_parts_of(table, tx)))
         summary.files = [*summary.files, *(_file_key(path) for path in new)]
@@ -111,7 +111,7 @@ def _parts_of(table: pa.Table, tx: EventTaxonomy) -> pa.Table:
 
 def _summarise(parts: pa.Table) -> Summary:
     sums = ", ".join(f"sum({name}) as {name}" for name in ADDITIVE)
-    with duckdb.connect() as con:
+    with quiet_duckdb() as con:
         con.register("parts", parts)
         daily = con.sql(
             f"select account_id, day, {sums} from parts group by all"
@@ -132,7 +132,7 @@ def _summarise(parts: pa.Table) -> Summary:
 
 def _merge(old: Summary, new: Summary) -> Summary:
     sums = ", ".join(f"sum({name}) as {name}" for name in ADDITIVE)
-    with duckdb.connect() as con:
+    with quiet_duckdb() as con:
         merged = {}
         for part in _PARTS:
             con.register("a", getattr(old, part))
@@ -157,7 +157,7 @@ def _merge(old: Summary, new: Summary) -> Summary:
 def _usage(summary: Summary, end: int, window_days: int) -> pd.DataFrame:
     start = end - window_days + 1
     sums = ", ".join(f"sum({name}) as {name}" for name in ADDITIVE)
-    with duckdb.connect() as con:
+    with quiet_duckdb() as con:
         for part in _PARTS:
             con.register(part, getattr(summary, part))
         window = f"between {start} and {end}"

@@ -27,13 +27,14 @@ def metrics_as_of(
     as_of: dt.date,
     window_days: int,
     tx: EventTaxonomy,
-    incremental: bool = True,
+    incremental: bool = False,
 ) -> pd.DataFrame:
     """One row per account in the store, indexed by account id.
 
-    On Steward's own files, for a day on or after every event, the usage
-    comes from the incremental summary (``steward.metrics.rollup``), which
-    gives the same numbers without scanning the window; else from the events.
+    With ``incremental``, on Steward's own files and for a day on or after
+    every event, the usage comes from the kept summary
+    (``steward.metrics.rollup``), which gives the same numbers without
+    scanning the window; otherwise, and by default, from the events.
     """
     usage = None
     if incremental and type(events) is EventStore and con.name == "duckdb":

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.accounts.success_plans import content_at, content_of, metric_values
 from steward.auth.permissions import check_account
 from steward.errors import AccountNotFound, PlanNotFound
+from steward.events.duck import quiet_duckdb
 from steward.events.store import EventStore
 from steward.metrics.definitions import CATALOGUE
 from steward.store.models import (
@@ -263,7 +263,7 @@ def weekly_usage(
             group by 1
         """
         rows = (
-            duckdb.connect()
+            quiet_duckdb()
             .execute(
                 query,
                 {
