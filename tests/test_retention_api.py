@@ -8,6 +8,7 @@ by 5 Dec (2 seats); good answered NPS 4 on 12 Dec. Scored on 23 Dec.
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -156,7 +157,17 @@ def test_the_reports_page_has_a_chart_and_a_csv_link_per_report(sqlite_company):
     ]
     links = [a["href"] for a in html.select("section.report a[download]")]
     assert links[0] == f"/reports/retention.csv?{DECEMBER}&by=csm"
-    assert html.select_one("#report-retention canvas[data-chart]") is not None
+    chart = json.loads(html.select_one("#report-retention canvas")["data-chart"])
+    assert chart["labels"] == ["Cam One", "Cat Two", "All"]
+    assert [s["key"] for s in chart["series"]] == [
+        "grr",
+        "nrr",
+        "logo_churn",
+        "revenue_churn",
+        "churn_90d",
+    ]
+    # Cat Two kept double's 20,000: GRR and NRR 100%, no churn.
+    assert [s["data"][1] for s in chart["series"]][:4] == [100.0, 100.0, 0.0, 0.0]
     assert download.status_code == 200
     assert download.text.splitlines()[0] == (
         "group,month,answers,promoters,passives,detractors,nps"

@@ -57,16 +57,26 @@ def forecast_chart(windows: list[WindowForecast]) -> Chart:
     )
 
 
+RETENTION_SERIES = (
+    ("grr", "GRR"),
+    ("nrr", "NRR"),
+    ("logo_churn", "Logo churn"),
+    ("revenue_churn", "Revenue churn"),
+    ("churn_90d", "90-day churn of new customers"),
+)
+
+
 def retention_chart(table: ReportTable) -> Chart:
     rows = table.rows
+    series = [
+        _series(key, label, [_percent(r[key]) for r in rows], i)
+        for i, (key, label) in enumerate(RETENTION_SERIES)
+    ]
     return _chart(
         "bar",
-        "GRR and NRR (%)",
+        "Retention and churn (%)",
         [row["group"] for row in rows],
-        [
-            _series("grr", "GRR", [_percent(r["grr"]) for r in rows], 0),
-            _series("nrr", "NRR", [_percent(r["nrr"]) for r in rows], 2),
-        ],
+        series,
     )
 
 
