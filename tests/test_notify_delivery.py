@@ -139,6 +139,29 @@ def test_webhook_is_signed_with_hmac_and_carries_its_key(store, receiver, tmp_pa
     assert not verify(SECRET, header, request.body, now=time.time() + 3600)
 
 
+DOCS = Path(__file__).parents[1] / "docs" / "playbooks.md"
+
+
+def test_the_receivers_recipe_in_the_docs_verifies_what_steward_sends(
+    sqlite_store, receiver, tmp_path
+):
+    recipe = DOCS.read_text().split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(recipe, str(DOCS), "exec"), scope)
+    queue(sqlite_store, "webhook", "crm", {"event": "x"}, "w1")
+    settings = settings_for(
+        tmp_path, webhooks={"crm": {"url": receiver.url, "secret": SECRET}}
+    )
+
+    deliver_due(sqlite_store, settings)
+
+    [request] = receiver.requests
+    header = request.headers["X-Steward-Signature"]
+    assert scope["verify"](SECRET, header, request.body)
+    assert not scope["verify"](SECRET, header, request.body + b" ")
+    assert not scope["verify"]("another secret", header, request.body)
+
+
 def test_a_failed_delivery_is_retried_after_its_backoff(store, receiver, tmp_path):
     receiver.statuses = [503]
     queue(store, "webhook", "crm", {"event": "x"}, "w1")
