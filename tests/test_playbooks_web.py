@@ -159,6 +159,23 @@ def test_a_csm_sees_the_firings_on_their_own_book(company):
     assert (body["hidden_firings"], body["totals"]["fired"]) == (2, 3)
 
 
+def test_dry_run_hours_per_action_come_from_the_automation_file(sqlite_company):
+    path = sqlite_company.workspace.automation_path()
+    text = path.read_text()
+    path.write_text(
+        text.replace("task: 1.0", "task: 2.0").replace("escalate: 0.5", "escalate: 3")
+    )
+    manager = sqlite_company.token("lead@x.example")
+
+    body = sqlite_company.client.get(
+        f"{RESCUE}/dry-run?from=2024-11-01&to=2024-12-31", headers=manager
+    ).json()
+
+    # The same three firings: three CSM tasks at 2 hours, one escalation at 3.
+    assert [w["csm_hours"] for w in body["weeks"] if w["fired"]] == [2.0, 2.0, 5.0]
+    assert body["totals"]["csm_hours"] == 9.0
+
+
 @pytest.mark.parametrize(
     ("query", "status", "message"),
     [
