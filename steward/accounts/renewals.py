@@ -171,11 +171,8 @@ def forecast(renewals: list[Renewal], windows: list[int]) -> list[WindowForecast
             else:
                 scored += value
                 expected += value * (1.0 - row.churn_probability)
-        result.append(
-            WindowForecast(
-                days, len(rows), arr, decided, scored, round(expected, 2), unscored
-            )
-        )
+        sums = (round(value, 2) for value in (arr, decided, scored, expected))
+        result.append(WindowForecast(days, len(rows), *sums, round(unscored, 2)))
     return result
 
 

@@ -41,7 +41,7 @@ class ReportTable:
         writer = csv.writer(buffer)
         writer.writerow([column.key for column in self.columns])
         for row in self.rows:
-            writer.writerow([safe_cell(_csv(row.get(c.key))) for c in self.columns])
+            writer.writerow([_csv(row.get(c.key)) for c in self.columns])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -97,5 +97,10 @@ def _plain(value: Any) -> Any:
 
 
 def _csv(value: Any) -> Any:
-    # Full precision in the file: a spreadsheet formats it.
-    return "" if value is None else value
+    """A cell: numbers in full precision (a spreadsheet formats them, and a
+    negative one such as an NPS of -20 stays a number); text never a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return value
+    return safe_cell(value)
