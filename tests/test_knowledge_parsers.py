@@ -1,5 +1,7 @@
 """Transcript readers on real caption files and on the repairs they promise."""
 
+import sys
+
 import pytest
 
 from steward.errors import ModelUnavailable, TranscriptInvalid
@@ -301,4 +303,21 @@ def test_a_binary_file_is_not_taken_for_text():
     assert str(raised.value) == (
         "blob.txt: the bytes are not text in any encoding Steward recognises (is "
         "it a binary file?); save the transcript as UTF-8 text"
+    )
+
+
+def test_a_model_without_faster_whisper_installed_names_the_extra(
+    tmp_path, monkeypatch
+):
+    recording = tmp_path / "kickoff.wav"
+    recording.write_bytes(b"RIFF")
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)
+
+    with pytest.raises(ModelUnavailable) as raised:
+        read_transcript(recording, KnowledgeSettings(whisper_model=tmp_path))
+
+    assert str(raised.value) == (
+        "kickoff.wav needs faster-whisper to be transcribed; install the 'audio' "
+        "extra: pip install 'steward[audio]'"
     )

@@ -234,3 +234,19 @@ def test_query_syntax_characters_are_searched_as_words(kb, query):
 
 def test_an_empty_query_finds_nothing(kb):
     assert _find(kb, "  ...  ") == []
+
+
+def test_words_in_half_the_passages_or_more_are_left_out_of_the_query(kb):
+    store, index = kb
+    with store.session() as session:
+        index.sync(session)
+
+    # 4 passages: "okta" is in 2 of them, so BM25 gives it no weight.
+    pruned = index.match("okta pricing")
+    alone = index.match("okta"), index.match("kubernetes okta")
+    scores = [h.score for h in search(index, "okta pricing")]
+
+    assert index.count() == 4
+    assert pruned == '"pricing"'
+    assert alone == ('"okta"', '"okta"')
+    assert scores == [h.score for h in search(index, "pricing")]

@@ -113,6 +113,7 @@ class Quality:
     hybrid: Retrieval | None
     pk: dict[str, float]
     pk_no_boundaries: dict[str, float]
+    by_meeting: dict[str, tuple[Retrieval, Retrieval | None]]
 
 
 def section_starts(body: dict[str, Any]) -> list[int]:
@@ -161,11 +162,20 @@ def measure_meetings(
     store.dispose()
 
     asked = [q for path in paths for q in questions(path)]
-
-    def ranked(semantic: bool) -> list[list[Hit]]:
-        return [search(index, q.text, limit=50, semantic=semantic) for q in asked]
-
-    bm25 = retrieval(ranked(False), asked, slug_of)
-    hybrid = retrieval(ranked(True), asked, slug_of) if semantic else None
+    plain = [search(index, q.text, limit=50) for q in asked]
+    fused: list[list[Hit]] = []
+    if semantic:
+        fused = [search(index, q.text, limit=50, semantic=True) for q in asked]
     index.close()
-    return Quality(bm25, hybrid, pk, none)
+
+    def measured(meeting: str | None, ranked: list[list[Hit]]) -> Retrieval:
+        pairs = [(r, q) for r, q in zip(ranked, asked, strict=True)]
+        pairs = [(r, q) for r, q in pairs if meeting in (None, q.meeting)]
+        return retrieval([r for r, _ in pairs], [q for _, q in pairs], slug_of)
+
+    by_meeting = {
+        m: (measured(m, plain), measured(m, fused) if semantic else None)
+        for m in slug_of
+    }
+    hybrid = measured(None, fused) if semantic else None
+    return Quality(measured(None, plain), hybrid, pk, none, by_meeting)

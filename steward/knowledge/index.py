@@ -31,6 +31,7 @@ from steward.store.knowledge import KbDocument, KbVersion
 CURRENT, PUBLISHED = 1, 2
 INDEX_FILE = "knowledge-index.sqlite"
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TOKENIZE = "porter unicode61 remove_diacritics 2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     doc_id INTEGER PRIMARY KEY, revision INTEGER NOT NULL, slug TEXT NOT NULL,
@@ -50,9 +51,15 @@ CREATE INDEX IF NOT EXISTS tags_value ON tags (kind, value, passage_id);
 CREATE INDEX IF NOT EXISTS tags_passage ON tags (passage_id);
 CREATE TABLE IF NOT EXISTS embeddings (passage_id INTEGER PRIMARY KEY, vector BLOB);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    text, section_title, doc_title, speakers,
-    tokenize = 'porter unicode61 remove_diacritics 2'
+    text, section_title, doc_title, speakers, tokenize = "TOKENIZE"
 );
+""".replace("TOKENIZE", _TOKENIZE)
+# Per connection: the query's words through the same tokenizer (for their
+# stems), and how many passages hold each stem.
+_LOOKUPS = f"""
+CREATE VIRTUAL TABLE temp.query_words USING fts5(word, tokenize = "{_TOKENIZE}");
+CREATE VIRTUAL TABLE temp.query_stems USING fts5vocab(temp, query_words, instance);
+CREATE VIRTUAL TABLE temp.index_terms USING fts5vocab(main, passages_fts, row);
 """
 # Bumped whenever _SCHEMA changes: an older file is emptied and rebuilt.
 SCHEMA_VERSION = 2
@@ -82,7 +89,7 @@ class KnowledgeIndex:
                 for table in _TABLES:
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            for statement in _SCHEMA.split(";"):
+            for statement in (_SCHEMA + _LOOKUPS).split(";"):
                 if statement.strip():
                     db.execute(statement)
 
@@ -133,7 +140,7 @@ class KnowledgeIndex:
         self, query: str, filters: Filters = NO_FILTERS, limit: int = 10
     ) -> list[Hit]:
         """Passages matching ``query`` best first (BM25), within ``filters``."""
-        match = fts_query(query)
+        match = self.match(query)
         if not match:
             return []
         where, params = _conditions(filters)
@@ -150,6 +157,36 @@ class KnowledgeIndex:
         """
         rows = self._db.execute(sql, [match, *params, limit]).fetchall()
         return [Hit(*row[:12], score=-row[12]) for row in rows]
+
+    def match(self, query: str) -> str:
+        """The FTS5 query for ``query``: its words found in the index, less
+        those in half of the passages or more (unless that is all of them).
+
+        BM25 gives such a word no weight (FTS5 floors its idf at 1e-6), so
+        leaving it out changes no passage's score; it only spares FTS5 from
+        scoring most of the index ("did", "think", a name said everywhere).
+        """
+        words = query_words(query)
+        if not words:
+            return ""
+        db = self._db
+        db.executemany(
+            "INSERT INTO temp.query_words (rowid, word) VALUES (?, ?)",
+            list(enumerate(words, start=1)),
+        )
+        stems = dict(db.execute("SELECT doc, term FROM temp.query_stems"))
+        db.execute("DELETE FROM temp.query_words")
+        passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        present, rare = [], []
+        for number, word in enumerate(words, start=1):
+            held = db.execute(
+                "SELECT doc FROM temp.index_terms WHERE term = ?", [stems.get(number)]
+            ).fetchone()
+            if held is not None:
+                present.append(word)
+                if held[0] * 2 < passages:
+                    rare.append(word)
+        return _any_of(rare or present or words)
 
     def texts(self, passage_ids: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(passage_ids))
@@ -177,12 +214,20 @@ class KnowledgeIndex:
         return self._db.execute("SELECT count(*) FROM passages").fetchone()[0]
 
 
-def fts_query(text: str) -> str:
-    """Any of the query's words (stop words dropped), each quoted for FTS5."""
+def query_words(text: str) -> list[str]:
+    """The query's words, lower-cased, once each, stop words dropped."""
     words = [w.lower() for w in _WORD.findall(text)]
     content = [w for w in words if w not in ENGLISH_STOP_WORDS] or words
-    unique = list(dict.fromkeys(content))
-    return " OR ".join(f'"{w}"' for w in unique)
+    return list(dict.fromkeys(content))
+
+
+def fts_query(text: str) -> str:
+    """Any of the query's words, each quoted so FTS5 syntax is read as words."""
+    return _any_of(query_words(text))
+
+
+def _any_of(words: list[str]) -> str:
+    return " OR ".join(f'"{w}"' for w in words)
 
 
 def _conditions(filters: Filters) -> tuple[str, list[Any]]:

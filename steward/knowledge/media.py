@@ -36,12 +36,18 @@ def transcribe(path: Path, settings: KnowledgeSettings) -> Transcript:
             f"{path.name} needs faster-whisper to be transcribed; install the "
             "'audio' extra: pip install 'steward[audio]'"
         ) from None
-    model = WhisperModel(
-        str(model_path),
-        device=settings.whisper_device,
-        compute_type=settings.whisper_compute_type,
-        local_files_only=True,
-    )
+    try:
+        model = WhisperModel(
+            str(model_path),
+            device=settings.whisper_device,
+            compute_type=settings.whisper_compute_type,
+            local_files_only=True,
+        )
+    except (RuntimeError, ValueError, OSError) as error:
+        raise ModelUnavailable(
+            f"STEWARD_WHISPER_MODEL={model_path}: faster-whisper cannot load this "
+            f"model ({error}); point it at the folder of a converted model"
+        ) from None
     segments, _info = model.transcribe(str(path), vad_filter=True)
     cues = tuple(
         Cue(segment.text.strip(), segment.start, segment.end, None, number)
