@@ -75,11 +75,11 @@ class PlaybookInvalid(ConfigInvalid):
     """A playbook, sequence, email template or automation file breaks a rule."""
 
 
-class PlaybookNotFound(StewardError):
+class PlaybookNotFound(NotFound):
     pass
 
 
-class OutboxMessageNotFound(StewardError):
+class OutboxMessageNotFound(NotFound):
     pass
 
 

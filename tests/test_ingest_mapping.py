@@ -123,7 +123,8 @@ def test_broken_fields_are_named_with_the_rule(
         (
             "name: x\nsources:\n  - {kind: acounts, file: a.csv, fields: {}}\n",
             "mapping team.yaml, source 1 (a.csv): kind 'acounts' is not one of: "
-            "users, accounts, contacts, contracts, outcomes, tickets, nps, efforts, events",
+            "users, accounts, contacts, contracts, outcomes, tickets, nps, efforts, "
+            "events",
         ),
         (
             "name: x\nsources:\n  - {kind: events, file: e.csv, delimiter: ':',"

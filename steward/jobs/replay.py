@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from steward.errors import InputInvalid
+from steward.errors import InputInvalid, PlaybookNotFound
 from steward.jobs import playbook_inputs as reads
 from steward.jobs.playbooks import LOOKBACK_DAYS, load_expansion
 from steward.journeys import milestones as rules
@@ -35,7 +35,7 @@ from steward.playbooks.assemble import Inputs, assemble
 from steward.playbooks.dryrun import DryRun, replay
 from steward.playbooks.engine import Tools
 from steward.playbooks.model import Playbook, load_playbook
-from steward.playbooks.service import PlaybookMissing, named_playbook
+from steward.playbooks.service import named_playbook
 from steward.playbooks.settings import AutomationSettings, load_automation_settings
 from steward.playbooks.state import AccountState, MilestoneFact
 from steward.playbooks.triggers_model import WEEKDAYS
@@ -57,8 +57,8 @@ def find_playbook(workspace: Workspace, name: str) -> tuple[Playbook, Path]:
         return named_playbook(
             workspace.playbooks_dir, name, str(workspace.playbooks_dir)
         )
-    except PlaybookMissing as error:
-        raise PlaybookMissing(f"{error}; or give a playbook file's path") from None
+    except PlaybookNotFound as error:
+        raise PlaybookNotFound(f"{error}; or give a playbook file's path") from None
 
 
 def observation_days(playbook: Playbook, start: dt.date, end: dt.date) -> list[dt.date]:

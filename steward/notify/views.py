@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from steward.auth.permissions import CHANGE_ANY, book_of
 from steward.errors import (
     InputInvalid,
-    NotFound,
     OutboxMessageNotFound,
     PermissionDenied,
     StewardError,
@@ -16,14 +15,6 @@ from steward.errors import (
 from steward.notify.outbox import requeue
 from steward.store.automation import CHANNELS, OUTBOX_STATUSES, OutboxMessage
 from steward.store.models import Account, AuditEntry, User
-
-
-class MessageMissing(OutboxMessageNotFound, NotFound):
-    """No such message, or one the viewer may not see: answered 404.
-
-    ``steward.errors`` keeps OutboxMessageNotFound outside NotFound; this
-    subclass is what Steward raises until that is changed.
-    """
 
 
 def outbox_messages(
@@ -91,7 +82,7 @@ def outbox_message(
     )
     message = session.scalar(query)
     if message is None:
-        raise MessageMissing(
+        raise OutboxMessageNotFound(
             f"no outbox message #{message_id}; `steward outbox` lists them"
         )
     return message

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from steward.auth.permissions import book_of
 from steward.errors import (
     AccountNotFound,
-    NotFound,
     PlaybookInvalid,
     PlaybookNotFound,
     StewardError,
@@ -29,14 +28,6 @@ if TYPE_CHECKING:
     from steward.workspace import Workspace
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-
-
-class PlaybookMissing(PlaybookNotFound, NotFound):
-    """No playbook of that name: a NotFound, so the web and the API answer 404.
-
-    ``steward.errors`` keeps PlaybookNotFound outside NotFound; this subclass
-    is what Steward raises until that is changed.
-    """
 
 
 @dataclass(frozen=True)
@@ -189,7 +180,7 @@ def named_playbook(
         if playbook.name == name:
             return playbook, path
         known.append(playbook.name)
-    raise PlaybookMissing(
+    raise PlaybookNotFound(
         f"no playbook named {name!r} in {shown}; known: "
         f"{', '.join(known) or 'none (run steward init)'}"
     )
