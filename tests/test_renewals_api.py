@@ -210,6 +210,12 @@ def test_the_renewals_page_lists_forecasts_and_logs_an_outcome(sqlite_company):
 
     rows = before.select("tbody#renewal-rows tr[data-contract]")
     assert [row["data-contract"] for row in rows] == ["c-double"]
+    groups = {
+        group["label"]: [o["value"] for o in group.select("option")]
+        for group in rows[0].select("select[name=reason] optgroup")
+    }
+    assert groups["Grew"] == ["seat_growth", "plan_upgrade"]
+    assert "low_adoption" in groups["Lost or declined"]
     assert before.select_one("canvas[data-chart]") is not None
     windows = [a["data-days"] for a in before.select("article.forecast")]
     assert windows == ["30", "60", "90"]

@@ -41,6 +41,7 @@ def _context(request: Request, session: DB, user: PageUser, within: int) -> dict
         "chart": forecast_chart(outlook),
         "outcomes": OUTCOMES,
         "reasons": settings.reason_tags,
+        "growth": settings.growth_tags,
         "today": day,
     }
 
