@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field, field_validator
 
+from steward.knowledge import portal, reuse
 from steward.knowledge import review as flow
 from steward.knowledge.documents import (
     ImportOptions,
     get_document,
     import_transcript,
+    include_snippet,
     list_documents,
+    retitle_section,
 )
 from steward.knowledge.index import KnowledgeIndex
 from steward.knowledge.readers import parse_transcript
@@ -23,17 +26,35 @@ from steward.store.knowledge import KbDocument
 from steward.web.deps import DB, ApiUser, workspace
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
+Slug = Annotated[str, Path(max_length=120)]
 
 
 class TranscriptIn(BaseModel):
     filename: str = Field(max_length=300, description="Its suffix picks the reader.")
     content: str = Field(max_length=20_000_000, description="The transcript's text.")
     title: str | None = Field(default=None, max_length=300)
-    account: str | None = Field(default=None, description="An account's external id.")
+    account: str | None = Field(
+        default=None, max_length=200, description="An account's external id."
+    )
     segment: str | None = Field(default=None, max_length=100)
-    topics: list[str] = Field(default_factory=list)
+    topics: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=20
+    )
     recorded_on: dt.date | None = None
-    media_url: str | None = Field(default=None, max_length=1000)
+    media_url: str | None = Field(
+        default=None, max_length=1000, description="https://... where it plays."
+    )
+    template: str | None = Field(default=None, max_length=120)
+
+    @field_validator("content")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        # JSON can carry lone surrogates ("\ud800"), which are not text.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the content holds characters that are not text") from None
+        return value
 
 
 class DocumentOut(BaseModel):
@@ -67,14 +88,32 @@ class HitOut(BaseModel):
     section: int = Field(description="The section's number, from 1.")
     section_title: str
     start: float | None = Field(description="Seconds from the recording's start.")
-    link: str
+    link: str = Field(description="The moment in the recording (or the passage).")
+    page: str = Field(description="The section in the document's page.")
     text: str
     score: float
 
 
 class CommentIn(BaseModel):
     body: str = Field(min_length=1, max_length=5000)
-    section: int | None = None
+    section: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class TitleIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class IncludeIn(BaseModel):
+    snippet: str = Field(max_length=120)
+    before: int = Field(
+        default=0, ge=0, le=10_000, description="Before this section; 0: at the end."
+    )
+
+
+class VersionOut(BaseModel):
+    document: str
+    version: int
+    status: str
 
 
 class CommentOut(BaseModel):
@@ -86,9 +125,17 @@ class CommentOut(BaseModel):
     created_at: dt.datetime
 
 
-@router.post("/documents", response_model=ImportOut, status_code=201)
-def post_document(session: DB, user: ApiUser, body: TranscriptIn) -> ImportOut:
-    """Import a transcript as a draft; the same content twice is one document."""
+@router.post(
+    "/documents",
+    response_model=ImportOut,
+    status_code=201,
+    responses={200: {"description": "already imported", "model": ImportOut}},
+)
+def post_document(
+    session: DB, user: ApiUser, body: TranscriptIn, response: Response
+) -> ImportOut:
+    """Import a transcript as a draft (201); the same content again answers 200
+    with the document it already is."""
     raw = body.content.encode("utf-8")
     transcript = parse_transcript(raw, body.filename)
     options = ImportOptions(
@@ -98,8 +145,11 @@ def post_document(session: DB, user: ApiUser, body: TranscriptIn) -> ImportOut:
         topics=body.topics,
         recorded_on=body.recorded_on,
         media_url=body.media_url,
+        template=body.template,
     )
     result = import_transcript(session, transcript, raw, options, user=user)
+    if not result.created:
+        response.status_code = 200
     return ImportOut(
         document=_out(result.document), created=result.created, notes=result.notes
     )
@@ -111,7 +161,7 @@ def get_documents(session: DB, user: ApiUser, status: str | None = None) -> list
 
 
 @router.get("/documents/{slug}", response_model=DocumentBody)
-def get_one(session: DB, user: ApiUser, slug: str, published: bool = False) -> Any:
+def get_one(session: DB, user: ApiUser, slug: Slug, published: bool = False) -> Any:
     """The document's current version (or the published one) with its sections."""
     view = document_view(session, get_document(session, slug), published=published)
     return DocumentBody(
@@ -129,7 +179,7 @@ def get_search(
     session: DB,
     user: ApiUser,
     q: Annotated[str, Query(min_length=1, max_length=500)],
-    topic: str | None = None,
+    topic: Annotated[str | None, Query(max_length=100)] = None,
     step: Annotated[int | None, Query(ge=1, le=999)] = None,
     segment: str | None = None,
     speaker: str | None = None,
@@ -148,21 +198,21 @@ def get_search(
 
 
 @router.post("/documents/{slug}/review", response_model=DocumentOut)
-def post_review(session: DB, user: ApiUser, slug: str) -> DocumentOut:
+def post_review(session: DB, user: ApiUser, slug: Slug) -> DocumentOut:
     document = get_document(session, slug)
     flow.send_for_review(session, document, user)
     return _out(document)
 
 
 @router.post("/documents/{slug}/publish", response_model=DocumentOut)
-def post_publish(session: DB, user: ApiUser, slug: str) -> DocumentOut:
+def post_publish(session: DB, user: ApiUser, slug: Slug) -> DocumentOut:
     document = get_document(session, slug)
     flow.publish(session, document, user)
     return _out(document)
 
 
 @router.post("/documents/{slug}/changes", response_model=CommentOut, status_code=201)
-def post_changes(session: DB, user: ApiUser, slug: str, body: CommentIn) -> Any:
+def post_changes(session: DB, user: ApiUser, slug: Slug, body: CommentIn) -> Any:
     """Send a document in review back to draft with a comment."""
     comment = flow.request_changes(
         session, get_document(session, slug), body.body, user
@@ -171,19 +221,141 @@ def post_changes(session: DB, user: ApiUser, slug: str, body: CommentIn) -> Any:
 
 
 @router.post("/documents/{slug}/comments", response_model=CommentOut, status_code=201)
-def post_comment(session: DB, user: ApiUser, slug: str, body: CommentIn) -> Any:
+def post_comment(session: DB, user: ApiUser, slug: Slug, body: CommentIn) -> Any:
     document = get_document(session, slug)
     comment = flow.add_comment(session, document, body.body, user, body.section)
     return CommentOut.model_validate(comment, from_attributes=True)
 
 
 @router.get("/documents/{slug}/comments", response_model=list[CommentOut])
-def get_comments(session: DB, user: ApiUser, slug: str) -> list:
+def get_comments(session: DB, user: ApiUser, slug: Slug) -> list:
     document = get_document(session, slug)
     return [
         CommentOut.model_validate(c, from_attributes=True)
         for c in flow.comments(session, document)
     ]
+
+
+@router.post("/documents/{slug}/sections/{number}/title", response_model=VersionOut)
+def post_title(
+    session: DB,
+    user: ApiUser,
+    slug: Slug,
+    number: Annotated[int, Path(ge=1, le=10_000)],
+    body: TitleIn,
+) -> VersionOut:
+    """Retitle a recorded section: a new version, back to draft."""
+    document = get_document(session, slug)
+    version = retitle_section(session, document, number, body.title, user)
+    return VersionOut(document=slug, version=version.number, status=document.status)
+
+
+@router.post("/documents/{slug}/snippets", response_model=VersionOut)
+def post_include(session: DB, user: ApiUser, slug: Slug, body: IncludeIn) -> Any:
+    """Include a snippet in the document: a new version, back to draft."""
+    document = get_document(session, slug)
+    version = include_snippet(session, document, body.snippet, body.before, user)
+    return VersionOut(document=slug, version=version.number, status=document.status)
+
+
+class SnippetIn(BaseModel):
+    title: str = Field(default="", max_length=300)
+    body: str = Field(min_length=1, max_length=100_000)
+
+
+class SnippetOut(BaseModel):
+    slug: str
+    title: str
+    body: str
+    revision: int
+    documents: list[str] = Field(description="Slugs of the documents including it.")
+
+
+class TermIn(BaseModel):
+    term: str = Field(min_length=1, max_length=200)
+    variants: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    note: str = Field(default="", max_length=500)
+
+
+class TermOut(BaseModel):
+    term: str
+    variants: list[str]
+    note: str
+
+
+class PortalLinkIn(BaseModel):
+    label: str = Field(min_length=1, max_length=200)
+    segment: str | None = Field(default=None, max_length=100)
+
+
+class PortalLinkOut(BaseModel):
+    id: int
+    label: str
+    segment: str | None
+    url: str = Field(description="The customer's link; shown this once.")
+
+
+@router.get("/snippets", response_model=list[SnippetOut])
+def get_snippets(session: DB, user: ApiUser) -> list[SnippetOut]:
+    return [_snippet(session, s) for s in reuse.list_snippets(session)]
+
+
+@router.put("/snippets/{slug}", response_model=SnippetOut)
+def put_snippet(session: DB, user: ApiUser, slug: Slug, body: SnippetIn) -> Any:
+    """Create or change a snippet: every document including it shows the change."""
+    saved = reuse.save_snippet(session, slug, body.title, body.body, user)
+    return _snippet(session, saved)
+
+
+@router.get("/glossary", response_model=list[TermOut])
+def get_glossary(session: DB, user: ApiUser) -> list[TermOut]:
+    return [
+        TermOut(term=t.term, variants=t.variants, note=t.note)
+        for t in reuse.glossary(session)
+    ]
+
+
+@router.post("/glossary", response_model=TermOut)
+def post_term(session: DB, user: ApiUser, body: TermIn) -> TermOut:
+    """Add a term, or replace the variants of one already there."""
+    entry = reuse.add_term(session, body.term, body.variants, body.note, user)
+    return TermOut(term=entry.term, variants=entry.variants, note=entry.note)
+
+
+@router.post("/portal-links", response_model=PortalLinkOut, status_code=201)
+def post_portal_link(
+    request: Request, session: DB, user: ApiUser, body: PortalLinkIn
+) -> PortalLinkOut:
+    """A customer's link to the published documents (of one segment)."""
+    link, secret = portal.create_link(session, body.label, body.segment, user)
+    base = workspace(request).settings.public_url.rstrip("/")
+    return PortalLinkOut(
+        id=link.id,
+        label=link.label,
+        segment=link.segment,
+        url=f"{base}/portal/{secret}",
+    )
+
+
+@router.delete("/portal-links/{link_id}", status_code=204)
+def delete_portal_link(
+    session: DB, user: ApiUser, link_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
+    portal.revoke_link(session, link_id, user)
+    return Response(status_code=204)
+
+
+def _snippet(session: DB, snippet: Any) -> SnippetOut:
+    users = reuse.documents_including(session, snippet.slug)
+    return SnippetOut(
+        slug=snippet.slug,
+        title=snippet.title,
+        body=snippet.body,
+        revision=snippet.revision,
+        documents=sorted(d.slug for d in users),
+    )
 
 
 def _out(document: KbDocument) -> DocumentOut:
@@ -208,6 +380,7 @@ def _hit(hit: Hit) -> HitOut:
         section_title=hit.section_title,
         start=hit.start,
         link=hit.link(),
+        page=f"/kb/{hit.slug}#section-{hit.section + 1}",
         text=hit.text,
         score=hit.score,
     )

@@ -64,6 +64,7 @@ def import_transcript(
     file's metadata (a JSON ``segment`` field).
     """
     check_write(user, "import recordings")
+    check_plain(transcript.name, "filename")
     _check_options(options)
     digest = hashlib.sha256(raw).hexdigest()
     existing = session.scalar(
@@ -110,6 +111,7 @@ def import_transcript(
 
 def get_document(session: Session, key: str | int) -> KbDocument:
     """A document by its slug or its id."""
+    check_plain(str(key), "document")
     query = select(KbDocument)
     # Ids are 32-bit; longer digit strings can only be slugs.
     if isinstance(key, int) or (str(key).isdigit() and len(str(key)) <= 9):

@@ -57,6 +57,7 @@ def save_snippet(
 
 
 def get_snippet(session: Session, slug: str) -> KbSnippet:
+    check_plain(slug, "snippet")
     snippet = session.scalar(select(KbSnippet).where(KbSnippet.slug == slug))
     if snippet is None:
         raise SnippetNotFound(f"no snippet {slug!r}; `steward kb snippets` lists them")
@@ -104,6 +105,7 @@ def save_template(
 
 
 def get_template(session: Session, slug: str) -> KbTemplate:
+    check_plain(slug, "template")
     template = session.scalar(select(KbTemplate).where(KbTemplate.slug == slug))
     if template is None:
         raise TemplateNotFound(

@@ -3,12 +3,13 @@ and the customers' onboarding portal, reached by a link alone."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from steward.errors import StewardError
+from steward.errors import InputInvalid, StewardError
 from steward.knowledge import review as flow
 from steward.knowledge.documents import (
     ImportOptions,
@@ -42,16 +43,21 @@ def kb_page(
     user: PageUser,
     q: str = "",
     topic: str = "",
-    step: int | None = None,
+    step: str = "",
     segment: str = "",
     speaker: str = "",
+    since: str = "",
+    until: str = "",
     status: str = "",
 ) -> Response:
+    # The form sends empty fields as "": read them here, not as typed queries.
     filters = Filters(
         topic=topic or None,
-        step=step,
+        step=_number(step, "step"),
         segment=segment or None,
         speaker=speaker or None,
+        since=_day(since, "since"),
+        until=_day(until, "until"),
         status=status or None,
     )
     hits = search(_index(request, session), q, filters, limit=20) if q.strip() else []
@@ -64,6 +70,25 @@ def kb_page(
         "format_time": format_time,
     }
     return render(request, "kb_search.html", context)
+
+
+def _number(value: str, field: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or not 1 <= int(value) <= 999:
+        raise InputInvalid(f"{field}: give a step number from 1 to 999", field=field)
+    return int(value)
+
+
+def _day(value: str, field: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputInvalid(
+            f"{field}: {value!r} is not a date; write it as YYYY-MM-DD", field=field
+        ) from None
 
 
 @router.post("/kb/import")
