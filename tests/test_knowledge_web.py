@@ -425,3 +425,17 @@ def test_a_portal_secret_reaches_no_staff_page_or_api(sqlite_company):
     ]
 
     assert set(answers) <= {303, 401}
+
+
+def test_without_a_recording_every_time_link_lands_on_its_turn(sqlite_company):
+    raw = ONBOARDING_VTT
+    with sqlite_company.workspace.store.session() as session:
+        transcript = parse_transcript(raw, "no-media.vtt")
+        import_transcript(session, transcript, raw, ImportOptions())
+    sqlite_company.sign_in("csm1@x.example")
+
+    html = page(sqlite_company.client.get("/kb/no-media").text)
+
+    targets = [a["href"] for a in html.select(".kb-paragraph a.kb-time")]
+    assert targets == ["#t=1", "#t=6", "#t=10", "#t=33", "#t=38"]
+    assert all(html.find(id=href[1:]) is not None for href in targets)
