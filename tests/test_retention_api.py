@@ -157,6 +157,17 @@ def test_the_reports_page_has_a_chart_and_a_csv_link_per_report(sqlite_company):
     ]
     links = [a["href"] for a in html.select("section.report a[download]")]
     assert links[0] == f"/reports/retention.csv?{DECEMBER}&by=csm"
+    # Twenty columns read better turned round: a column per group.
+    wide = html.select_one("#report-retention table.transposed")
+    assert [th.get_text() for th in wide.select("thead th")] == [
+        "",
+        "Cam One",
+        "Cat Two",
+        "All",
+    ]
+    grr = wide.select_one("tr[data-key=grr]")
+    # Cam One had no customer on 1 December: no GRR. Cat Two's is everyone's.
+    assert [td.get_text() for td in grr.select("td")] == ["", "100.0%", "100.0%"]
     chart = json.loads(html.select_one("#report-retention canvas")["data-chart"])
     assert chart["labels"] == ["Cam One", "Cat Two", "All"]
     assert [s["key"] for s in chart["series"]] == [

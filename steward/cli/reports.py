@@ -48,8 +48,6 @@ FROM = typer.Option(
 TO = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (default: today).")
 BY = typer.Option(None, "--by", help="Group by segment, tier, coverage, csm, industry.")
 FORMAT = typer.Option(Format.table, "--format", help="table, csv or json.")
-# Reports with more columns than this print one column per group instead.
-WIDE = 10
 
 
 def _period(
@@ -183,7 +181,7 @@ def _emit(table: ReportTable, output: Format) -> None:
         for line in table.csv_lines():
             sys.stdout.write(line)
         return
-    from steward.reports.tables import shown
+    from steward.reports.tables import WIDE, shown
 
     title = f"{table.title}, {table.start} to {table.end}"
     if table.name == "cohorts" and table.rows:
@@ -209,19 +207,12 @@ def _print_transposed(table: ReportTable, title: str) -> None:
     from steward.reports.tables import shown
 
     grid = Table(title=title)
-    texts = [c for c in table.columns if c.kind == "text"]
-    # Name each column by the text fields that tell the rows apart (group,
-    # milestone...); the ones every row shares become rows of their own.
-    varying = [c for c in texts if len({r.get(c.key) for r in table.rows}) > 1]
-    heads = varying or texts[:1]
+    names, lines = table.transposed()
     grid.add_column("")
-    for row in table.rows:
-        grid.add_column(" ".join(str(row.get(c.key)) for c in heads), justify="right")
-    for column in [c for c in table.columns if c not in heads]:
-        grid.add_row(
-            column.label,
-            *[shown(row.get(column.key), column.kind) for row in table.rows],
-        )
+    for name in names:
+        grid.add_column(name, justify="right")
+    for column, values in lines:
+        grid.add_row(column.label, *[shown(value, column.kind) for value in values])
     console.print(grid)
 
 

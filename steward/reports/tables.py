@@ -15,6 +15,8 @@ import pandas as pd
 from steward.reports.spreadsheet import safe_cell
 
 Kind = Literal["text", "count", "money", "share", "days", "hours", "score"]
+# A table with more columns than this reads better turned round.
+WIDE = 10
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,23 @@ class ReportTable:
             buffer.seek(0)
             buffer.truncate()
         yield buffer.getvalue()
+
+    def transposed(self) -> tuple[list[str], list[tuple[Column, list[Any]]]]:
+        """One column per row, one line per figure: a wide report that fits.
+
+        Each column is named by the text fields that tell the rows apart
+        (group, milestone...); text fields every row shares become lines.
+        """
+        texts = [c for c in self.columns if c.kind == "text"]
+        varying = [c for c in texts if len({r.get(c.key) for r in self.rows}) > 1]
+        heads = varying or texts[:1]
+        names = [" ".join(str(r.get(c.key)) for c in heads) for r in self.rows]
+        lines = [
+            (column, [row.get(column.key) for row in self.rows])
+            for column in self.columns
+            if column not in heads
+        ]
+        return names, lines
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ from steward.accounts.coverage import load_coverage_rules
 from steward.api.reports import build_report
 from steward.errors import InputInvalid
 from steward.reports.benchmark import account_benchmark
-from steward.reports.tables import shown
+from steward.reports.tables import WIDE, shown
 from steward.web import report_charts as charts
 from steward.web.deps import DB, PageUser, workspace
 from steward.web.rendering import render
@@ -113,6 +113,7 @@ def reports_page(
         "end": first.end,
         "query": period.query(),
         "shown": shown,
+        "wide": WIDE,
     }
     return render(request, "reports.html", context)
 
