@@ -222,3 +222,6 @@ def test_the_renewals_page_lists_forecasts_and_logs_an_outcome(sqlite_company):
     assert posted.status_code == 200, posted.text
     after = page(posted.text)
     assert after.select_one("td.outcome").get_text(strip=True) == "Renewed at 20,000"
+    # The forecast comes back with the rows: decided, it counts at its ARR.
+    expected = after.select_one("article.forecast[data-days='90'] .expected")
+    assert expected.get_text(strip=True) == "20,000"

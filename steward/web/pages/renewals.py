@@ -80,7 +80,8 @@ def post_outcome(
     )
     session.flush()
     context = _context(request, session, user, within)
-    return answer(request, "_renewal_rows.html", context, f"/renewals?within={within}")
+    # The whole view comes back: the forecast changes with the outcome too.
+    return answer(request, "_renewals_view.html", context, f"/renewals?within={within}")
 
 
 def _day(text: str) -> dt.date | None:
