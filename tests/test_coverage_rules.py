@@ -10,6 +10,7 @@ from steward.accounts.coverage import (
     BUILT_IN,
     classify,
     explain,
+    explain_all,
     load_coverage_rules,
 )
 from steward.errors import CoverageInvalid
@@ -178,3 +179,27 @@ def test_a_broken_rules_file_says_where_and_how_to_fix_it(tmp_path, text, messag
         load_coverage_rules(path)
 
     assert str(error.value) == f"{path}: {message}"
+
+
+def test_reasons_for_a_whole_book_are_each_accounts_own(rules):
+    book = pd.DataFrame(
+        {
+            "arr": [30_000.0, 1_000.0, None, 80_000.0],
+            "seats": [620, 10, 40, 501],
+            "custom_integrations": [False, True, None, False],
+            "segment": [None, "smb", None, "enterprise"],
+        },
+        index=["a", "b", "c", "d"],
+    )
+    decided = classify(rules, book)
+
+    together = explain_all(rules, book, decided["tier"], decided["coverage"])
+
+    one_by_one = [
+        explain(
+            rules, book.loc[key], decided.at[key, "tier"], decided.at[key, "coverage"]
+        )
+        for key in book.index
+    ]
+    assert together == one_by_one
+    assert together[1]["tier"] == "custom integrations"

@@ -10,6 +10,7 @@ costs. Pure: account frames in, tiers and models out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -78,7 +79,7 @@ class Condition(BaseModel):
             ok &= frame["segment"].isin(self.segment).to_numpy()
         return ok
 
-    def describe(self, row: pd.Series) -> str:
+    def describe(self, row: Mapping[str, Any]) -> str:
         """The conditions in words, with the account's own figures."""
         parts = []
         if self.arr_at_least is not None:
@@ -114,14 +115,6 @@ class Rule(BaseModel):
         if not self.when:
             return np.ones(len(frame), dtype=bool)
         return np.logical_or.reduce([c.holds(frame) for c in self.when])
-
-    def because(self, row: pd.Series) -> str:
-        """Why ``row`` matched: the first alternative that holds, in words."""
-        one = row.to_frame().T
-        for condition in self.when:
-            if condition.holds(one)[0]:
-                return condition.describe(row)
-        return "no earlier rule matched"
 
 
 class CoverageModel(Rule):
@@ -251,12 +244,49 @@ def classify(rules: CoverageRules, accounts: pd.DataFrame) -> pd.DataFrame:
 
 def explain(rules: CoverageRules, row: pd.Series, tier: str, coverage: str) -> dict:
     """Why an account got its tier and model, in words, for the audit log."""
-    with_tier = row.copy()
-    with_tier["tier"] = tier
-    tier_rule = next(rule for rule in rules.tiers if rule.name == tier)
-    model = rules.model(coverage)
-    assert model is not None
-    return {"tier": tier_rule.because(row), "coverage": model.because(with_tier)}
+    frame = row.to_frame().T
+    return explain_all(rules, frame, pd.Series([tier]), pd.Series([coverage]))[0]
+
+
+def explain_all(
+    rules: CoverageRules,
+    accounts: pd.DataFrame,
+    tiers: pd.Series,
+    coverages: pd.Series,
+) -> list[dict]:
+    """``explain`` for every row of ``accounts`` at once, in their order.
+
+    Conditions are tested on whole columns; only the words are made per row.
+    """
+    tiers = pd.Series(np.asarray(tiers, dtype=object))
+    coverages = pd.Series(np.asarray(coverages, dtype=object))
+    with_tier = accounts.assign(tier=tiers.to_numpy())
+    tier_words = _because_all(rules.tiers, accounts, tiers)
+    coverage_words = _because_all(rules.coverage, with_tier, coverages)
+    return [
+        {"tier": tier, "coverage": coverage}
+        for tier, coverage in zip(tier_words, coverage_words, strict=True)
+    ]
+
+
+def _because_all(
+    rules: list[Rule] | list[CoverageModel], frame: pd.DataFrame, chosen: pd.Series
+) -> list[str]:
+    """Per row, the first alternative of its chosen rule that holds, in words."""
+    words = np.full(len(frame), "no earlier rule matched", dtype=object)
+    for rule in rules:
+        rows = np.flatnonzero((chosen == rule.name).to_numpy())
+        if not len(rows):
+            continue
+        subset = frame.iloc[rows]
+        records = subset.to_dict("records")
+        open_rows = np.ones(len(rows), dtype=bool)
+        for condition in rule.when:
+            hit = open_rows & condition.holds(subset)
+            for i in np.flatnonzero(hit):
+                words[rows[i]] = condition.describe(records[i])
+            open_rows &= ~hit
+    return list(words)
 
 
 def _first_match(rules: list[Rule] | list[CoverageModel], frame: pd.DataFrame):

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from steward.accounts.coverage import CoverageRules, classify, explain
+from steward.accounts.coverage import CoverageRules, classify, explain_all
 from steward.metrics.facts import AccountFacts
 from steward.store.models import Account, AuditEntry, utcnow
 
@@ -104,7 +104,9 @@ def _write(
 ) -> None:
     now = utcnow()
     updates, entries = [], []
-    for key, row in before.iterrows():
+    reasons = explain_all(rules, before, after["tier"], after["coverage"])
+    rows = zip(before.index, before.to_dict("records"), reasons, strict=True)
+    for key, row, because in rows:
         tier, coverage = after.at[key, "tier"], after.at[key, "coverage"]
         updates.append(
             {
@@ -114,7 +116,6 @@ def _write(
                 "updated_at": now,
             }
         )
-        because = explain(rules, row, tier, coverage)
         for field, new in (("tier", tier), ("coverage", coverage)):
             old = row[field]
             if new == old:
