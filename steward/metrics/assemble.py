@@ -85,10 +85,14 @@ def _running_on(rows: pd.DataFrame, contracts: pd.DataFrame, day: int) -> pd.Dat
         (contracts["start"] <= day)
         & (contracts["end"].isna() | (contracts["end"] >= day))
     ]
-    totals = running.groupby("account_id").agg(
+    # Unknown seats or ARR count as none; summed by column, not per account.
+    known = running.assign(
+        seats=running["seats"].fillna(0), arr=running["arr"].fillna(0)
+    )
+    totals = known.groupby("account_id").agg(
         open_contracts=("start", "size"),
-        c_seats=("seats", lambda values: values.fillna(0).sum()),
-        c_arr=("arr", lambda values: values.fillna(0).sum()),
+        c_seats=("seats", "sum"),
+        c_arr=("arr", "sum"),
     )
     return rows.join(totals, on="account_id")
 
