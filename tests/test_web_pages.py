@@ -107,6 +107,19 @@ def test_account_360_shows_why_milestones_people_and_signals(company):
     assert page(html).find(id="usage")["hx-get"] == "/accounts/good/usage"
 
 
+def test_the_account_page_links_its_plans_and_its_peer_benchmark(sqlite_company):
+    company = sqlite_company
+    company.sign_in("csm1@x.example")
+
+    html = company.client.get("/accounts/good").text
+    links = {a.get_text(strip=True): a["href"] for a in page(html).select("main a")}
+    benchmark = company.client.get(links["Peer benchmark"])
+
+    assert links["Success plans"] == "/accounts/good/plans"
+    assert links["Peer benchmark"] == "/accounts/good/benchmark"
+    assert benchmark.status_code == 200
+
+
 def test_the_usage_chart_counts_events_per_day(sqlite_company):
     company = sqlite_company
     company.sign_in("csm1@x.example")

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
@@ -263,3 +264,16 @@ def test_the_session_cookie_is_http_only_and_same_site(sqlite_company):
     assert cookie.startswith("steward_session=")
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
+
+
+def test_a_negative_number_in_a_csv_stays_a_number_but_text_is_neutralised():
+    from steward.reports.spreadsheet import safe_cell
+
+    assert [safe_cell(v) for v in (-21.4, -3, np.int64(-7), True)] == [
+        "-21.4",
+        "-3",
+        "-7",
+        "True",
+    ]
+    assert safe_cell("-2+3+cmd|' /C calc'!A0") == "'-2+3+cmd|' /C calc'!A0"
+    assert safe_cell("=1+1") == "'=1+1"
