@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from steward.metrics.catalogue import ADDITIVE, DISTINCT
-from steward.metrics.facts import AccountFacts, day_of
+from steward.metrics.facts import AccountFacts, day_of, is_in
 
 TICKET_DAYS = 90
 ATTRIBUTE_PREFIX = "attribute."
@@ -64,7 +64,7 @@ def _with_contract_state(rows: pd.DataFrame, facts: AccountFacts) -> pd.DataFram
     rows["tenure_days"] = rows["observed_day"] - rows["account_id"].map(starts)
     rows.loc[rows["tenure_days"] < 0, "tenure_days"] = np.nan
 
-    has_contracts = rows["account_id"].isin(set(contracts["account_id"]))
+    has_contracts = is_in(rows["account_id"], contracts["account_id"])
     churned_by = _first_churn_day(facts)
     no_contract_live = ~(rows["observed_day"] >= rows["account_id"].map(churned_by))
     rows["live"] = np.where(

@@ -1,21 +1,28 @@
-"""The daily metric step done incrementally: summaries kept as events land.
+"""The daily metric step done incrementally: a summary kept as event files land.
 
-Event files are immutable, so what they add up to can be kept and extended
-with each new file instead of scanning the whole window every day. The
+Event files are immutable, so what each adds up to can be kept and folded
+into a summary once, instead of scanning the whole window every day. The
 summary (under ``events/rollup/``) holds, from every file folded in so far:
 
-* per account and UTC day, the sums of the additive metrics;
-* per account and user, and per account and feature, the last day seen;
-* per account, the last day seen.
+* the accounts seen, each with the last day it was active;
+* per UTC day, one small file of each active account's sums of the additive
+  metrics (the last ``KEEP_DAYS`` days only);
+* per account and user, and per account and feature, the last day seen:
+  arrays sorted by a 64-bit hash of the pair, so a new day's pairs are
+  found by binary search and a window's distinct count is one pass.
 
 For a day ``D`` on or after every event folded, the window metrics follow
-exactly: sums over the window's days, and users (features) whose last day
-falls in the window. ``usage_as_of`` answers only then, and returns ``None``
-otherwise (a day in the past, a window past the days kept, an engine other
-than Steward's own files), so the caller computes from the events.
+exactly: sums over the window's day files, and the users (features) whose
+last day falls in the window. ``usage_as_of`` answers only then, and returns
+``None`` otherwise (a day in the past, a window longer than the days kept),
+so the caller computes from the events. Two different pairs with the same
+hash would be counted once: with 64 bits and ten million pairs the chance
+is about one in three hundred thousand.
 
-Calls still in tracking segments are added for the one answer, never kept:
-they reach the summary once compacted into a file.
+The summary is a cache: it is rebuilt from the event files when it is
+missing, unreadable, or kept for another event vocabulary. Calls still in
+tracking segments are added for the one answer, never kept: they reach the
+summary once compacted into a file.
 """
 
 from __future__ import annotations
@@ -26,37 +33,75 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from filelock import FileLock
 
 from steward.events.duck import quiet_duckdb
 from steward.events.store import EventStore
 from steward.metrics.catalogue import ADDITIVE, EventTaxonomy, _row_parts, day_number
 
-KEEP_DAYS = 400
-_PARTS = ("daily", "users", "features", "accounts")
+KEEP_DAYS = 91
+FORMAT = 3
+_COUNTS = tuple(name for name in ADDITIVE if name != "value_total")
+_NO_DAY = np.iinfo(np.int32).min
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Pairs (account, user or feature) sorted by hash, with their last day."""
+
+    keys: np.ndarray  # uint64, sorted
+    account: np.ndarray  # int32, index into Summary.accounts
+    last: np.ndarray  # int32 day number
+
+    @classmethod
+    def empty(cls) -> Seen:
+        none = np.empty(0, dtype=np.int32)
+        return cls(np.empty(0, dtype=np.uint64), none, none.copy())
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day's sums for the accounts active on it."""
+
+    account: np.ndarray  # int32
+    counts: np.ndarray  # int64, one column per name in _COUNTS
+    value: np.ndarray  # float64
+    rows: np.ndarray  # int64, events that day
 
 
 @dataclass
 class Summary:
-    daily: pa.Table
-    users: pa.Table
-    features: pa.Table
-    accounts: pa.Table
-    files: list[str]
     taxonomy: str
+    files: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+    last_day: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    users: Seen = field(default_factory=Seen.empty)
+    features: Seen = field(default_factory=Seen.empty)
+    day_files: dict[int, str] = field(default_factory=dict)
+    # Days changed since loading, not yet written.
+    fresh_days: dict[int, Day] = field(default_factory=dict)
+    folder: Path | None = None
 
     @property
-    def last_day(self) -> int | None:
-        days = self.accounts["last_day"]
-        return None if not len(days) else int(pc.max(days).as_py())
+    def latest(self) -> int | None:
+        seen = self.last_day[self.last_day != _NO_DAY]
+        return int(seen.max()) if len(seen) else None
+
+    def day(self, number: int) -> Day | None:
+        if number in self.fresh_days:
+            return self.fresh_days[number]
+        name = self.day_files.get(number)
+        if name is None or self.folder is None:
+            return None
+        with np.load(self.folder / "days" / name) as data:
+            return Day(data["account"], data["counts"], data["value"], data["rows"])
 
 
 def usage_as_of(
@@ -64,36 +109,50 @@ def usage_as_of(
 ) -> pd.DataFrame | None:
     """The usage frame of ``metrics_as_of`` from the summary, or None if it cannot.
 
-    Brings the summary up to date with new event files first.
+    Brings the summary up to date with new event files first. Reads under the
+    summary's lock, so another process's update cannot remove a day file
+    this answer is reading.
     """
     if window_days > KEEP_DAYS:
         return None
-    summary = update(events, tx)
-    pending = events.pending().events
-    if pending.num_rows:
-        summary = _merge(summary, _summarise(_parts_of(pending, tx)))
-    end = day_number(as_of)
-    if summary.last_day is not None and summary.last_day > end:
-        return None
-    return _usage(summary, end, window_days)
+    with _lock(events):
+        summary = _brought_up_to_date(events, tx)
+        pending = events.pending().events
+        if pending.num_rows:
+            summary = _fold(summary, _parts(pending, tx))
+        end = day_number(as_of)
+        latest = summary.latest
+        if latest is not None and latest > end:
+            return None
+        return _usage(summary, end, window_days)
 
 
 def update(events: EventStore, tx: EventTaxonomy) -> Summary:
     """Fold every event file not yet in the summary into it, and keep it."""
+    with _lock(events):
+        return _brought_up_to_date(events, tx)
+
+
+def _lock(events: EventStore) -> FileLock:
     folder = events.root / "rollup"
     folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / ".lock")):
-        summary = _load(folder, _taxonomy_key(tx))
-        known = set(summary.files)
-        new = [path for path in events.files() if _file_key(path) not in known]
-        if not new:
-            return summary
-        with quiet_duckdb() as con:
-            table = con.read_parquet([str(path) for path in new]).to_arrow_table()
-        summary = _merge(summary, _summarise(_parts_of(table, tx)))
-        summary.files = [*summary.files, *(_file_key(path) for path in new)]
-        _save(folder, _pruned(summary))
+    return FileLock(str(folder / ".lock"))
+
+
+def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
+    folder = events.root / "rollup"
+    summary = _load(folder, _taxonomy_key(tx))
+    known = set(summary.files)
+    new = [path for path in events.files() if _file_key(path) not in known]
+    if not new:
         return summary
+    for path in new:  # one file at a time keeps memory to one file's parts
+        with quiet_duckdb() as con:
+            table = con.read_parquet(str(path)).to_arrow_table()
+        summary = _fold(summary, _parts(table, tx))
+        summary.files = [*summary.files, _file_key(path)]
+    _save(folder, _pruned(summary))
+    return _load(folder, summary.taxonomy)
 
 
 def _file_key(path: Path) -> str:
@@ -101,123 +160,198 @@ def _file_key(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-def _parts_of(table: pa.Table, tx: EventTaxonomy) -> pa.Table:
+# -- folding new events in ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parts:
+    daily: pd.DataFrame  # account_id, day, rows, the additive sums
+    users: pd.DataFrame  # account_id, item, last_day
+    features: pd.DataFrame
+
+
+def _parts(table: pa.Table, tx: EventTaxonomy) -> Parts:
+    """What a batch of events adds: per account and day, and per pair."""
     con = ibis.duckdb.connect()
-    events = ibis.memtable(table)
-    parts = _row_parts(events, tx)
-    columns = ["account_id", "user_id", "day", "feature_key", *ADDITIVE]
-    return con.to_pyarrow(parts.select(*columns).mutate(day=parts.day.cast("int64")))
+    con.raw_sql("SET enable_progress_bar = false")
+    parts = _row_parts(ibis.memtable(table), tx)
+    parts = parts.mutate(day=parts.day.cast("int64"))
+    daily = parts.group_by(["account_id", "day"]).aggregate(
+        rows=parts.count(), **{name: parts[name].sum() for name in ADDITIVE}
+    )
+    users = (
+        parts.filter(parts.user_id.notnull())
+        .group_by(["account_id", parts.user_id.name("item")])
+        .aggregate(last_day=parts.day.max())
+    )
+    features = (
+        parts.filter(parts.feature_key.notnull())
+        .group_by(["account_id", parts.feature_key.name("item")])
+        .aggregate(last_day=parts.day.max())
+    )
+    return Parts(con.execute(daily), con.execute(users), con.execute(features))
 
 
-def _summarise(parts: pa.Table) -> Summary:
-    sums = ", ".join(f"sum({name}) as {name}" for name in ADDITIVE)
-    with quiet_duckdb() as con:
-        con.register("parts", parts)
-        daily = con.sql(
-            f"select account_id, day, {sums} from parts group by all"
-        ).to_arrow_table()
-        users = con.sql(
-            "select account_id, user_id as item, max(day) as last_day from parts "
-            "where user_id is not null group by all"
-        ).to_arrow_table()
-        features = con.sql(
-            "select account_id, feature_key as item, max(day) as last_day from parts "
-            "where feature_key is not null group by all"
-        ).to_arrow_table()
-        accounts = con.sql(
-            "select account_id, max(day) as last_day from parts group by all"
-        ).to_arrow_table()
-    return Summary(daily, users, features, accounts, [], "")
+def _fold(summary: Summary, parts: Parts) -> Summary:
+    """A new summary with ``parts`` added; ``summary`` itself is not changed."""
+    accounts = list(summary.accounts)
+    index = pd.Index(accounts)
+    seen_ids = pd.unique(
+        pd.concat(
+            [parts.daily["account_id"], parts.users["account_id"]], ignore_index=True
+        )
+    )
+    unknown = list(seen_ids[index.get_indexer(seen_ids) < 0])
+    accounts += unknown
+    index = pd.Index(accounts)
+    last_day = np.concatenate(
+        [summary.last_day, np.full(len(unknown), _NO_DAY, dtype=np.int32)]
+    )
+
+    daily = parts.daily.assign(a=index.get_indexer(parts.daily["account_id"]))
+    latest = daily.groupby("a")["day"].max()
+    positions = latest.index.to_numpy()
+    last_day[positions] = np.maximum(last_day[positions], latest.to_numpy())
+
+    fresh = dict(summary.fresh_days)
+    for number, rows in daily.groupby("day"):
+        fresh[int(number)] = _add_day(summary.day(int(number)), rows)
+
+    return replace(
+        summary,
+        accounts=accounts,
+        last_day=last_day,
+        users=_add_seen(summary.users, parts.users, index),
+        features=_add_seen(summary.features, parts.features, index),
+        fresh_days=fresh,
+    )
 
 
-def _merge(old: Summary, new: Summary) -> Summary:
-    sums = ", ".join(f"sum({name}) as {name}" for name in ADDITIVE)
-    with quiet_duckdb() as con:
-        merged = {}
-        for part in _PARTS:
-            con.register("a", getattr(old, part))
-            con.register("b", getattr(new, part).cast(getattr(old, part).schema))
-            both = "(select * from a union all by name select * from b)"
-            if part == "daily":
-                query = f"select account_id, day, {sums} from {both} group by all"
-            elif part == "accounts":
-                query = f"select account_id, max(last_day) as last_day from {both} "
-                query += "group by all"
-            else:
-                query = "select account_id, item, max(last_day) as last_day from "
-                query += f"{both} group by all"
-            merged[part] = (
-                con.sql(query).to_arrow_table().cast(getattr(old, part).schema)
-            )
-            con.unregister("a")
-            con.unregister("b")
-    return Summary(**merged, files=list(old.files), taxonomy=old.taxonomy)
+def _add_day(old: Day | None, rows: pd.DataFrame) -> Day:
+    frame = pd.DataFrame(
+        {"a": rows["a"].to_numpy(), "rows": rows["rows"].to_numpy()}
+        | {name: rows[name].fillna(0).to_numpy() for name in ADDITIVE}
+    )
+    if old is not None:
+        before = pd.DataFrame(
+            {"a": old.account, "rows": old.rows, "value_total": old.value}
+            | {name: old.counts[:, i] for i, name in enumerate(_COUNTS)}
+        )
+        frame = pd.concat([before, frame], ignore_index=True)
+    summed = frame.groupby("a", sort=True).sum()
+    return Day(
+        summed.index.to_numpy(dtype=np.int32),
+        summed[list(_COUNTS)].to_numpy(dtype=np.int64),
+        summed["value_total"].to_numpy(dtype=np.float64),
+        summed["rows"].to_numpy(dtype=np.int64),
+    )
+
+
+def _add_seen(seen: Seen, pairs: pd.DataFrame, index: pd.Index) -> Seen:
+    if pairs.empty:
+        return seen
+    keys = _pair_keys(pairs["account_id"], pairs["item"])
+    last = pairs["last_day"].to_numpy(dtype=np.int32)
+    account = index.get_indexer(pairs["account_id"]).astype(np.int32)
+    # A batch may hold a pair twice under one hash: keep its latest day.
+    order = np.lexsort((-last.astype(np.int64), keys))
+    keys, last, account = keys[order], last[order], account[order]
+    first = np.concatenate([[True], keys[1:] != keys[:-1]])
+    keys, last, account = keys[first], last[first], account[first]
+
+    at = np.searchsorted(seen.keys, keys)
+    found = at < len(seen.keys)
+    found[found] = seen.keys[at[found]] == keys[found]
+    merged_last = seen.last.copy()
+    merged_last[at[found]] = np.maximum(merged_last[at[found]], last[found])
+    new = ~found
+    return Seen(
+        np.insert(seen.keys, at[new], keys[new]),
+        np.insert(seen.account, at[new], account[new]),
+        np.insert(merged_last, at[new], last[new]),
+    )
+
+
+def _pair_keys(accounts: pd.Series, items: pd.Series) -> np.ndarray:
+    """A stable 64-bit hash of each (account, item) pair (pandas' SipHash)."""
+    text = accounts.astype(str).to_numpy(dtype=object) + "\x1f"
+    text = text + items.astype(str).to_numpy(dtype=object)
+    return pd.util.hash_array(text, categorize=False)
+
+
+# -- answering a window -------------------------------------------------------
 
 
 def _usage(summary: Summary, end: int, window_days: int) -> pd.DataFrame:
     start = end - window_days + 1
-    sums = ", ".join(f"sum({name}) as {name}" for name in ADDITIVE)
-    with quiet_duckdb() as con:
-        for part in _PARTS:
-            con.register(part, getattr(summary, part))
-        window = f"between {start} and {end}"
-        recent = con.sql(
-            f"""
-            select d.account_id, max(d.day) as last_active_day, {sums},
-                   coalesce(any_value(u.n), 0) as active_users,
-                   coalesce(any_value(f.n), 0) as feature_breadth
-            from daily d
-            left join (select account_id, count(*) as n from users
-                       where last_day {window} group by all) u using (account_id)
-            left join (select account_id, count(*) as n from features
-                       where last_day {window} group by all) f using (account_id)
-            where d.day {window}
-            group by d.account_id
-            """
-        ).df()
-        earlier = con.sql(
-            f"select account_id, last_day as last_active_day from accounts "
-            f"where last_day < {start}"
-        ).df()
-    usage = pd.concat([recent, earlier], ignore_index=True)
-    # DuckDB hands back object columns; the event path gives pandas' text dtype.
+    size = len(summary.accounts)
+    rows = np.zeros(size, dtype=np.int64)
+    counts = np.zeros((size, len(_COUNTS)), dtype=np.int64)
+    value = np.zeros(size, dtype=np.float64)
+    for number in range(start, end + 1):
+        day = summary.day(number)
+        if day is None:
+            continue
+        rows[day.account] += day.rows
+        counts[day.account] += day.counts
+        value[day.account] += day.value
+
+    recent = rows > 0
+    ids = np.asarray(summary.accounts, dtype=object)
+    frame = pd.DataFrame(
+        {"account_id": ids[recent], "last_active_day": summary.last_day[recent]}
+        | {name: counts[recent, i] for i, name in enumerate(_COUNTS)}
+        | {
+            "value_total": value[recent],
+            "active_users": _distinct(summary.users, start, size)[recent],
+            "feature_breadth": _distinct(summary.features, start, size)[recent],
+        }
+    )
+    quiet = ~recent & (summary.last_day != _NO_DAY) & (summary.last_day < start)
+    earlier = pd.DataFrame(
+        {"account_id": ids[quiet], "last_active_day": summary.last_day[quiet]}
+    )
+    usage = pd.concat([frame, earlier], ignore_index=True)
     usage["account_id"] = usage["account_id"].astype("str")
-    return usage
+    usage["last_active_day"] = usage["last_active_day"].astype("int64")
+    return usage[["account_id", "last_active_day", *ADDITIVE, *_DISTINCT]]
+
+
+_DISTINCT = ("active_users", "feature_breadth")
+
+
+def _distinct(seen: Seen, start: int, size: int) -> np.ndarray:
+    inside = seen.last >= start
+    return np.bincount(seen.account[inside], minlength=size).astype(np.int64)
 
 
 def _pruned(summary: Summary) -> Summary:
-    last = summary.last_day
-    if last is None:
+    """Without the days, users and features too old for any window kept."""
+    latest = summary.latest
+    if latest is None:
         return summary
-    keep = pc.greater(summary.daily["day"], last - KEEP_DAYS)
-    summary.daily = summary.daily.filter(keep)
-    return summary
+    oldest = latest - KEEP_DAYS + 1
+
+    def recent(seen: Seen) -> Seen:
+        keep = seen.last >= oldest
+        return Seen(seen.keys[keep], seen.account[keep], seen.last[keep])
+
+    return replace(
+        summary,
+        users=recent(summary.users),
+        features=recent(summary.features),
+        day_files={d: n for d, n in summary.day_files.items() if d >= oldest},
+        fresh_days={d: v for d, v in summary.fresh_days.items() if d >= oldest},
+    )
 
 
-def _empty(taxonomy: str) -> Summary:
-    daily = pa.schema(
-        [("account_id", pa.string()), ("day", pa.int64())]
-        + [(name, pa.float64() if name == "value_total" else pa.int64())
-           for name in ADDITIVE]
-    )  # fmt: skip
-    seen = pa.schema(
-        [("account_id", pa.string()), ("item", pa.string()), ("last_day", pa.int64())]
-    )
-    accounts = pa.schema([("account_id", pa.string()), ("last_day", pa.int64())])
-    return Summary(
-        daily.empty_table(),
-        seen.empty_table(),
-        seen.empty_table(),
-        accounts.empty_table(),
-        [],
-        taxonomy,
-    )
+# -- keeping it ---------------------------------------------------------------
 
 
 def _taxonomy_key(tx: EventTaxonomy) -> str:
     # The format's version goes in the key too: a summary kept by another
     # version is rebuilt rather than misread.
-    text = json.dumps({"format": 2, **tx.model_dump()}, sort_keys=True)
+    text = json.dumps({"format": FORMAT, **tx.model_dump()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -225,28 +359,80 @@ def _load(folder: Path, taxonomy: str) -> Summary:
     """The kept summary, or an empty one if none is kept for this vocabulary."""
     pointer = folder / "current"
     if not pointer.exists():
-        return _empty(taxonomy)
+        return Summary(taxonomy)
     state = folder / pointer.read_text().strip()
-    meta = json.loads((state / "meta.json").read_text())
-    if meta["taxonomy"] != taxonomy:
-        return _empty(taxonomy)  # the vocabulary changed: start again
-    tables = {part: pq.read_table(state / f"{part}.parquet") for part in _PARTS}
-    return Summary(**tables, files=meta["files"], taxonomy=taxonomy)
+    try:
+        meta = json.loads((state / "meta.json").read_text())
+        if meta["taxonomy"] != taxonomy:
+            return Summary(taxonomy)  # the vocabulary changed: start again
+        with np.load(state / "seen.npz") as seen:
+            users = Seen(seen["users_keys"], seen["users_account"], seen["users_last"])
+            features = Seen(
+                seen["features_keys"], seen["features_account"], seen["features_last"]
+            )
+            last_day = seen["last_day"]
+    except (OSError, KeyError, ValueError):
+        return Summary(taxonomy)  # unreadable: rebuilt from the event files
+    return Summary(
+        taxonomy=taxonomy,
+        files=meta["files"],
+        accounts=meta["accounts"],
+        last_day=last_day,
+        users=users,
+        features=features,
+        day_files={int(day): name for day, name in meta["days"].items()},
+        folder=folder,
+    )
 
 
 def _save(folder: Path, summary: Summary) -> None:
-    """Write a new state folder, then point ``current`` at it in one rename."""
+    """Write the changed days and a new state folder, then switch in one rename.
+
+    Day files are never overwritten: a changed day gets a new file, and the
+    files no state refers to any more are removed after the switch.
+    """
+    days = folder / "days"
+    days.mkdir(exist_ok=True)
+    day_files = dict(summary.day_files)
+    for number, day in summary.fresh_days.items():
+        name = f"{number}-{uuid.uuid4().hex[:12]}.npz"
+        np.savez(
+            days / name,
+            account=day.account,
+            counts=day.counts,
+            value=day.value,
+            rows=day.rows,
+        )
+        day_files[number] = name
+
     name = f"state-{uuid.uuid4().hex}"
     state = folder / name
     state.mkdir()
-    for part in _PARTS:
-        pq.write_table(getattr(summary, part), state / f"{part}.parquet")
-    meta = {"files": summary.files, "taxonomy": summary.taxonomy}
+    np.savez(
+        state / "seen.npz",
+        last_day=summary.last_day,
+        users_keys=summary.users.keys,
+        users_account=summary.users.account,
+        users_last=summary.users.last,
+        features_keys=summary.features.keys,
+        features_account=summary.features.account,
+        features_last=summary.features.last,
+    )
+    meta = {
+        "taxonomy": summary.taxonomy,
+        "files": summary.files,
+        "accounts": summary.accounts,
+        "days": {str(day): file for day, file in sorted(day_files.items())},
+    }
     (state / "meta.json").write_text(json.dumps(meta))
-    pointer = folder / ".current.partial"
-    pointer.write_text(name)
-    current = folder / "current"
-    old = current.read_text().strip() if current.exists() else None
-    os.replace(pointer, current)
-    if old:
-        shutil.rmtree(folder / old, ignore_errors=True)
+    partial = folder / ".current.partial"
+    partial.write_text(name)
+    os.replace(partial, folder / "current")
+
+    for old in folder.glob("state-*"):
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+    wanted = set(day_files.values())
+    for path in days.glob("*.npz"):
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
