@@ -149,7 +149,7 @@ def test_an_unreadable_summary_is_rebuilt_from_the_event_files(tmp_path):
     as_of = (START + dt.timedelta(days=3)).date()
     rollup.update(events, TX)
     state = tmp_path / "rollup" / (tmp_path / "rollup" / "current").read_text()
-    (state / "seen.npz").write_bytes(b"not a summary")
+    (state / "users_keys.npy").write_bytes(b"not a summary")
 
     fast, full = _both(events, as_of)
 

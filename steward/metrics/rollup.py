@@ -100,8 +100,8 @@ class Summary:
         name = self.day_files.get(number)
         if name is None or self.folder is None:
             return None
-        with np.load(self.folder / "days" / name) as data:
-            return Day(data["account"], data["counts"], data["value"], data["rows"])
+        data = np.load(self.folder / "days" / name, mmap_mode="r")
+        return Day(data["account"], data["counts"], data["value"], data["rows"])
 
 
 def usage_as_of(
@@ -151,8 +151,7 @@ def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
             table = con.read_parquet(str(path)).to_arrow_table()
         summary = _fold(summary, _parts(table, tx))
         summary.files = [*summary.files, _file_key(path)]
-    _save(folder, _pruned(summary))
-    return _load(folder, summary.taxonomy)
+    return _save(folder, _pruned(summary))
 
 
 def _file_key(path: Path) -> str:
@@ -274,9 +273,8 @@ def _add_seen(seen: Seen, pairs: pd.DataFrame, index: pd.Index) -> Seen:
 
 def _pair_keys(accounts: pd.Series, items: pd.Series) -> np.ndarray:
     """A stable 64-bit hash of each (account, item) pair (pandas' SipHash)."""
-    text = accounts.astype(str).to_numpy(dtype=object) + "\x1f"
-    text = text + items.astype(str).to_numpy(dtype=object)
-    return pd.util.hash_array(text, categorize=False)
+    pairs = pd.DataFrame({"account": accounts.to_numpy(), "item": items.to_numpy()})
+    return pd.util.hash_pandas_object(pairs, index=False).to_numpy()
 
 
 # -- answering a window -------------------------------------------------------
@@ -355,6 +353,17 @@ def _taxonomy_key(tx: EventTaxonomy) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+_SEEN = ("keys", "account", "last")
+_DAY = np.dtype(
+    [
+        ("account", np.int32),
+        ("rows", np.int64),
+        ("counts", np.int64, (len(_COUNTS),)),
+        ("value", np.float64),
+    ]
+)
+
+
 def _load(folder: Path, taxonomy: str) -> Summary:
     """The kept summary, or an empty one if none is kept for this vocabulary."""
     pointer = folder / "current"
@@ -365,12 +374,13 @@ def _load(folder: Path, taxonomy: str) -> Summary:
         meta = json.loads((state / "meta.json").read_text())
         if meta["taxonomy"] != taxonomy:
             return Summary(taxonomy)  # the vocabulary changed: start again
-        with np.load(state / "seen.npz") as seen:
-            users = Seen(seen["users_keys"], seen["users_account"], seen["users_last"])
-            features = Seen(
-                seen["features_keys"], seen["features_account"], seen["features_last"]
-            )
-            last_day = seen["last_day"]
+
+        def seen(kind: str) -> Seen:
+            arrays = [np.load(state / f"{kind}_{part}.npy") for part in _SEEN]
+            return Seen(*arrays)
+
+        users, features = seen("users"), seen("features")
+        last_day = np.load(state / "last_day.npy")
     except (OSError, KeyError, ValueError):
         return Summary(taxonomy)  # unreadable: rebuilt from the event files
     return Summary(
@@ -385,39 +395,32 @@ def _load(folder: Path, taxonomy: str) -> Summary:
     )
 
 
-def _save(folder: Path, summary: Summary) -> None:
+def _save(folder: Path, summary: Summary) -> Summary:
     """Write the changed days and a new state folder, then switch in one rename.
 
     Day files are never overwritten: a changed day gets a new file, and the
-    files no state refers to any more are removed after the switch.
+    files no state refers to any more are removed after the switch. Returns
+    the summary as kept.
     """
     days = folder / "days"
     days.mkdir(exist_ok=True)
     day_files = dict(summary.day_files)
     for number, day in summary.fresh_days.items():
-        name = f"{number}-{uuid.uuid4().hex[:12]}.npz"
-        np.savez(
-            days / name,
-            account=day.account,
-            counts=day.counts,
-            value=day.value,
-            rows=day.rows,
-        )
+        name = f"{number}-{uuid.uuid4().hex[:12]}.npy"
+        table = np.empty(len(day.account), dtype=_DAY)
+        table["account"], table["rows"] = day.account, day.rows
+        table["counts"], table["value"] = day.counts, day.value
+        np.save(days / name, table)
         day_files[number] = name
 
     name = f"state-{uuid.uuid4().hex}"
     state = folder / name
     state.mkdir()
-    np.savez(
-        state / "seen.npz",
-        last_day=summary.last_day,
-        users_keys=summary.users.keys,
-        users_account=summary.users.account,
-        users_last=summary.users.last,
-        features_keys=summary.features.keys,
-        features_account=summary.features.account,
-        features_last=summary.features.last,
-    )
+    np.save(state / "last_day.npy", summary.last_day)
+    for kind in ("users", "features"):
+        seen = getattr(summary, kind)
+        for part in _SEEN:
+            np.save(state / f"{kind}_{part}.npy", getattr(seen, part))
     meta = {
         "taxonomy": summary.taxonomy,
         "files": summary.files,
@@ -433,6 +436,7 @@ def _save(folder: Path, summary: Summary) -> None:
         if old.name != name:
             shutil.rmtree(old, ignore_errors=True)
     wanted = set(day_files.values())
-    for path in days.glob("*.npz"):
+    for path in days.glob("*"):
         if path.name not in wanted:
             path.unlink(missing_ok=True)
+    return replace(summary, day_files=day_files, fresh_days={}, folder=folder)
