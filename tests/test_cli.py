@@ -126,8 +126,49 @@ def test_unknown_band_lists_the_bands(home):
 
     assert result.exit_code == 1
     assert result.output.strip() == (
-        "Error: unknown band 'red'; use one of healthy, neutral, at_risk, "
+        "Error: --band: unknown band 'red'; use one of healthy, neutral, at_risk, "
         "insufficient_data"
+    )
+
+
+def test_unknown_stage_lists_the_stages(home):
+    invoke("init")
+
+    result = invoke("accounts", "--stage", "renewing")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: --stage: unknown lifecycle stage 'renewing'; use one of "
+        "contract_signed, onboarding, training_setup, adoption, qbr, renewal_risk, "
+        "recovery, expansion, renewal, churned"
+    )
+
+
+def test_tasks_for_an_unknown_email_is_an_error_not_an_empty_inbox(home, tmp_path):
+    users = tmp_path / "users.csv"
+    users.write_text("email,name,role\nana@example.com,Ana,csm\n")
+    invoke("import", users, "--kind", "users")
+
+    unknown = invoke("tasks", "--for", "csm1@demo.steward.example")
+    known = invoke("tasks", "--for", "ANA@example.com")
+
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == (
+        "Error: --for: no user with email 'csm1@demo.steward.example'; "
+        "no task is assigned yet"
+    )
+    assert known.exit_code == 0
+    assert "Tasks (0 shown)" in known.output
+
+
+def test_tasks_of_an_unknown_account_is_an_error(home):
+    invoke("init")
+
+    result = invoke("tasks", "--account", "A-404")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: no account with id 'A-404'; `steward accounts` lists them"
     )
 
 
@@ -166,6 +207,20 @@ def test_import_rejects_an_unknown_kind_and_mapping(home, tmp_path):
     assert "'salesforce-2019' is neither a mapping file nor a shipped mapping" in (
         plain(mapping.output)
     )
+
+
+def test_import_help_names_every_shipped_mapping_and_kind():
+    from steward.cli.data import SHIPPED
+    from steward.ingest.targets import KINDS
+
+    result = invoke("import", "--help")
+
+    assert result.exit_code == 0
+    options = plain(result.output).split("Options")[1]
+    mappings = options[options.index("--mapping") : options.index("--kind")]
+    kinds = options[options.index("--kind") : options.index("--errors-csv")]
+    assert [m.stem for m in SHIPPED.glob("*.yaml") if m.stem not in mappings] == []
+    assert [kind for kind in KINDS if kind not in kinds] == []
 
 
 def test_import_by_kind_needs_the_required_columns(home, tmp_path):

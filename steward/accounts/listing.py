@@ -106,6 +106,12 @@ def list_accounts(
         raise InputInvalid(
             f"unknown band {band!r}; use one of {', '.join(BANDS)}", field="band"
         )
+    if stage is not None and stage not in LIFECYCLE_STAGES:
+        raise InputInvalid(
+            f"unknown lifecycle stage {stage!r}; use one of "
+            f"{', '.join(LIFECYCLE_STAGES)}",
+            field="stage",
+        )
     filters = _Filters(
         day=latest_score_day(session) or dt.date.today(),
         band=band,

@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from steward.errors import AccountNotFound, InputInvalid
 from steward.store.models import Account, AuditEntry, Task, User
 
 
@@ -98,13 +99,44 @@ def open_tasks(
     include_done: bool = False,
     limit: int = 200,
 ) -> list[Task]:
-    """Tasks, overdue first (earliest due date first), then by creation."""
+    """Tasks, overdue first (earliest due date first), then by creation.
+
+    An unknown assignee or account is an error, not an empty list that looks
+    like a clear inbox.
+    """
     query = select(Task).outerjoin(Task.assignee).outerjoin(Task.account)
     if not include_done:
         query = query.where(Task.status.in_(["open", "snoozed"]))
     if assignee_email:
-        query = query.where(User.email == assignee_email)
+        query = query.where(Task.assignee_id == _assignee_id(session, assignee_email))
     if account_external_id:
-        query = query.where(Account.external_id == account_external_id)
+        account = session.scalar(
+            select(Account.id).where(Account.external_id == account_external_id)
+        )
+        if account is None:
+            raise AccountNotFound(
+                f"no account with id {account_external_id!r}; "
+                "`steward accounts` lists them"
+            )
+        query = query.where(Task.account_id == account)
     query = query.order_by(Task.due_on.is_(None), Task.due_on, Task.id).limit(limit)
     return list(session.scalars(query))
+
+
+def _assignee_id(session: Session, email: str) -> int:
+    wanted = email.strip().casefold()
+    found = session.scalar(select(User.id).where(func.lower(User.email) == wanted))
+    if found is not None:
+        return found
+    emails = session.scalars(
+        select(User.email)
+        .join(Task, Task.assignee_id == User.id)
+        .where(Task.status.in_(["open", "snoozed"]))
+        .distinct()
+        .order_by(User.email)
+    ).all()
+    shown = ", ".join(emails[:5]) + (
+        f" and {len(emails) - 5} more" if len(emails) > 5 else ""
+    )
+    hint = f"users with open tasks: {shown}" if emails else "no task is assigned yet"
+    raise InputInvalid(f"no user with email {email!r}; {hint}", field="assignee")

@@ -15,6 +15,7 @@ from steward.accounts.listing import list_accounts
 from steward.accounts.tasks import open_tasks
 from steward.accounts.views import AccountDetail, account_detail
 from steward.cli.common import console, handles_errors, open_workspace
+from steward.cli.renewals import flagged
 from steward.reports.spreadsheet import safe_cell
 
 
@@ -52,7 +53,8 @@ def accounts(
     Example: steward accounts --band at_risk --renewal-within 90
     """
     workspace = open_workspace()
-    with workspace.store.session() as session:
+    flags = {"band": "--band", "stage": "--stage"}
+    with workspace.store.session() as session, flagged(flags):
         rows = list_accounts(
             session,
             band=band,
@@ -212,10 +214,10 @@ def tasks(
 ) -> None:
     """List tasks, overdue first.
 
-    Example: steward tasks --for csm1@demo.steward.example
+    Example: steward tasks --for abigail.kent@demo.steward.example
     """
     workspace = open_workspace()
-    with workspace.store.session() as session:
+    with workspace.store.session() as session, flagged({"assignee": "--for"}):
         rows = open_tasks(
             session,
             assignee_email=mine,
