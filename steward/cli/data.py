@@ -41,12 +41,14 @@ def import_(
         ..., help="A folder of files (with --mapping) or one file."
     ),
     mapping: str = typer.Option(
-        None, help="Mapping file, or a shipped one: ravenstack, telco, cdnow, sparkify."
+        None,
+        help="Mapping file, or a shipped one: ravenstack, telco, cdnow, sparkify, "
+        "and the connector layouts salesforce, hubspot, zendesk, pendo, recurly.",
     ),
     kind: str = typer.Option(
         None,
         help="Import one file as this kind: users, accounts, contacts, contracts, "
-        "outcomes, tickets, nps or events.",
+        "outcomes, tickets, nps, efforts or events.",
     ),
     errors_csv: Path = typer.Option(None, help="Write every problem to this CSV file."),
 ) -> None:
