@@ -166,6 +166,22 @@ def test_the_next_day_raises_nothing_already_raised(company):
     assert len(_tasks(company)) == 3
 
 
+def test_a_run_long_after_the_newest_event_says_to_pass_its_last_day(company):
+    current = invoke("run", "--as-of", "2024-12-23")
+    later = invoke("run", "--as-of", "2025-06-30")
+
+    assert current.exit_code == 0, current.output
+    assert "no live account has an event" not in current.output
+    assert later.exit_code == 0, later.output
+    # good's last event is its login of 5 Dec 2024; the others have none.
+    assert (
+        "Note: no live account has an event in the 28 days before 2025-06-30; the "
+        "newest is from 2024-12-05. For an export that ends in the past, run for "
+        "its last day (steward run --as-of 2024-12-05); otherwise check that "
+        "events are still arriving"
+    ) in " ".join(later.output.split())
+
+
 def test_views_show_the_riskiest_account_and_its_reasons(company):
     invoke("run", "--as-of", "2024-12-23")
 

@@ -141,6 +141,9 @@ def run_daily(
 
         _summarise(summary, live, scores, created, journeys, changes)
         _summarise_playbooks(summary, automation)
+        stale = stale_events_note(live, as_of, card.window_days)
+        if stale:
+            summary.notes.insert(0, stale)
         summary.seconds = round(time.perf_counter() - started, 2)
         _record_run(session, summary)
     log.info("daily_run.done as_of=%s new_tasks=%s", as_of, summary.new_tasks)
@@ -167,6 +170,22 @@ def _summarise(
     summary.milestones_missed = journeys.newly_missed
     summary.stage_changes = changes
     summary.notes = list(journeys.notes)
+
+
+def stale_events_note(live: pd.DataFrame, as_of: dt.date, window: int) -> str | None:
+    """Say so when no live account has an event in the window: every score then
+    reads empty windows, usually because the export ends long before ``as_of``."""
+    column = "days_since_last_activity"
+    days = live[column].dropna() if column in live else pd.Series(dtype=float)
+    if days.empty or days.min() < window:
+        return None
+    newest = as_of - dt.timedelta(days=int(days.min()))
+    return (
+        f"no live account has an event in the {window} days before {as_of}; the "
+        f"newest is from {newest}. For an export that ends in the past, run for "
+        f"its last day (steward run --as-of {newest}); otherwise check that "
+        "events are still arriving"
+    )
 
 
 def _summarise_playbooks(summary: RunSummary, automation: PlaybookOutcome) -> None:
