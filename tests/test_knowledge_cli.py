@@ -17,6 +17,11 @@ def invoke(*args: object):
     return runner.invoke(app, [str(arg) for arg in args])
 
 
+def plain(output: str) -> str:
+    """Usage errors come in a box that wraps lines: read them as one line."""
+    return " ".join(re.sub(r"[│╭╮╰╯─]", " ", output).split())
+
+
 def ok(*args: object) -> str:
     result = invoke(*args)
     assert result.exit_code == 0, result.output
@@ -164,6 +169,23 @@ def test_search_filters_and_a_bad_date(call):
     assert dropped.strip() == "No passage matches."
     assert bad.exit_code == 2
     assert "'March' is not a date; write it as YYYY-MM-DD" in bad.output
+
+
+def test_a_misspelt_status_is_refused_not_searched(call):
+    ok("kb", "import", call)
+
+    drafts = ok("kb", "search", "okta", "--status", "draft")
+    search = invoke("kb", "search", "okta", "--status", "publishd")
+    listing = invoke("kb", "list", "--status", "reviewed")
+
+    assert drafts.startswith("1. Sso setup")
+    assert search.exit_code == 2
+    assert (
+        "Invalid value for '--status': Value error, 'publishd' is not one of "
+        "'draft', 'in_review', 'published'."
+    ) in plain(search.output)
+    assert listing.exit_code == 2
+    assert "'reviewed' is not one of 'draft', 'in_review'" in plain(listing.output)
 
 
 def test_semantic_search_from_the_cli(call):

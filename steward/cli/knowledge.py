@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -32,6 +33,14 @@ for command in (
     app.command()(command)
 app.command("portal-link")(edit.portal_link)
 app.command()(edit.reindex)
+
+
+class Status(StrEnum):
+    """A misspelt status is a usage error, not a search that finds nothing."""
+
+    draft = "draft"
+    in_review = "in_review"
+    published = "published"
 
 
 def _index(workspace):  # noqa: ANN001, ANN202 - a Workspace in, an index out
@@ -129,7 +138,7 @@ def _import_one(workspace, file: Path, options) -> None:  # noqa: ANN001
 @app.command("list")
 @handles_errors
 def list_(
-    status: str = typer.Option(None, help="draft, in_review or published."),
+    status: Status = typer.Option(None, help="draft, in_review or published."),
 ) -> None:
     """List documents, most recently changed first."""
     from steward.knowledge.documents import list_documents
@@ -137,7 +146,7 @@ def list_(
     workspace = open_workspace()
     table = Table("slug", "title", "status", "version", "published", "segment")
     with workspace.store.session() as session:
-        for d in list_documents(session, status):
+        for d in list_documents(session, status and status.value):
             table.add_row(
                 d.slug,
                 d.title,
@@ -202,7 +211,7 @@ def search(
     speaker: str = typer.Option(None, help="Only passages where this speaker talks."),
     since: str = typer.Option(None, help="Recorded on or after, YYYY-MM-DD."),
     until: str = typer.Option(None, help="Recorded on or before, YYYY-MM-DD."),
-    status: str = typer.Option(None, help="draft, in_review or published."),
+    status: Status = typer.Option(None, help="draft, in_review or published."),
     limit: int = typer.Option(10, min=1, max=100),
     semantic: bool = typer.Option(False, help="Re-rank with the sentence model."),
 ) -> None:
@@ -220,7 +229,7 @@ def search(
         speaker=speaker,
         since=parse_day(since, "--since"),
         until=parse_day(until, "--until"),
-        status=status,
+        status=status and status.value,
     )
     workspace = open_workspace()
     index = _index(workspace)
