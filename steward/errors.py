@@ -149,3 +149,17 @@ class RendererUnavailable(StewardError):
 
 class StoreUnavailable(StewardError):
     """The operational store's database cannot be opened or reached."""
+
+
+def yaml_problem(error: Exception) -> str:
+    """Where a YAML file breaks and why, as a person reads it (no parser internals)."""
+    problem = getattr(error, "problem", None)
+    mark = getattr(error, "problem_mark", None)
+    if problem is None or mark is None:
+        return str(error)
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    context = getattr(error, "context", None)
+    start = getattr(error, "context_mark", None)
+    if context and start is not None and start.line != mark.line:
+        text += f" ({context} at line {start.line + 1}, column {start.column + 1})"
+    return text

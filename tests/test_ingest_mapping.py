@@ -158,22 +158,20 @@ def test_broken_fields_are_named_with_the_rule(
         ),
         (
             "name: x\nsources: [\n",
-            None,
+            "mapping team.yaml: not valid YAML: line 3, column 1: expected the node "
+            "content, but found '<stream end>'",
         ),
     ],
 )
 def test_broken_sources_are_named_with_the_rule(
-    tmp_path: Path, content: str, message: str | None
+    tmp_path: Path, content: str, message: str
 ) -> None:
     path = write_mapping(tmp_path, content)
 
     with pytest.raises(MappingInvalid) as error:
         load_mapping(path)
 
-    if message is None:  # YAML's own message, after ours
-        assert str(error.value).startswith("mapping team.yaml: not valid YAML (")
-    else:
-        assert str(error.value) == message
+    assert str(error.value) == message
 
 
 def test_contacts_need_an_id_or_an_email(tmp_path: Path) -> None:

@@ -253,6 +253,19 @@ def test_a_goal_is_one_metric_threshold_milestone_or_list_of_bands(tmp_path, goa
     assert str(raised.value).startswith(f"{path}: goal")
 
 
+def test_a_misspelt_contact_role_is_refused_not_sent_to_nobody(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SEQUENCE.replace("to: [admin, champion]", "to: [admin, champoin]"))
+
+    with pytest.raises(PlaybookInvalid) as raised:
+        load_sequence(path)
+
+    assert str(raised.value) == (
+        f"{path}: to: unknown contact role 'champoin'; a sequence goes to "
+        "executive_sponsor, champion, admin, user"
+    )
+
+
 def test_a_band_goal_is_reached_when_health_is_back_in_one_of_its_bands():
     goal = Goal(band=["healthy", "neutral"])
 

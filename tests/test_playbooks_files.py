@@ -119,6 +119,23 @@ TASK = "actions:\n  - type: task\n    title: Call {{ account.name }}\n"
             "actions[0].enrol: no sequence named 'welcome' in the sequences folder "
             "(known: digital-led-activation, tech-touch-adoption, tier2-onboarding)",
         ),
+        (
+            "name: nudge\ntrigger:\n  kind: incident\nactions\n  - type: task\n",
+            "not valid YAML: line 5, column 9: could not find expected ':' (while "
+            "scanning a simple key at line 4, column 1)",
+        ),
+        (
+            "name: nudge\ntrigger:\n  kind: incident\nactions:\n  - type: task\n"
+            "    title: x\n    assignee: cms\n",
+            "actions[0].assignee: unknown assignee 'cms'; use csm, ae, manager or "
+            "a user's email",
+        ),
+        (
+            "name: nudge\ntrigger:\n  kind: incident\nactions:\n  - type: email\n"
+            "    template: sorry\n    to: [admin, champoin]\n",
+            "actions[0].to: unknown recipient 'champoin'; use a contact role "
+            "(executive_sponsor, champion, admin, user), csm, ae or an email address",
+        ),
     ],
 )
 def test_check_names_the_file_the_field_and_the_rule(home, tmp_path, text, message):

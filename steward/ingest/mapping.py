@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from steward.errors import MappingInvalid
+from steward.errors import MappingInvalid, yaml_problem
 from steward.ingest.targets import DATE_TYPES, KINDS, TARGETS
 
 DELIMITER_NAMES = {
@@ -168,7 +168,9 @@ def load_mapping(path: Path) -> Mapping:
     except OSError as error:
         raise MappingInvalid(f"{where}: cannot be read ({error.strerror})") from error
     except yaml.YAMLError as error:
-        raise MappingInvalid(f"{where}: not valid YAML ({error})") from error
+        raise MappingInvalid(
+            f"{where}: not valid YAML: {yaml_problem(error)}"
+        ) from error
     if not isinstance(raw, dict):
         raise MappingInvalid(f"{where}: must be a YAML mapping with name and sources")
     try:

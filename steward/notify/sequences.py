@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from steward.errors import PlaybookInvalid
+from steward.ingest.targets import CONTACT_ROLES
 from steward.notify.outbox import enqueue
 from steward.notify.templates import EmailTemplates, render
 from steward.playbooks.state import AccountState
@@ -67,6 +75,17 @@ class Sequence(BaseModel):
     goal: Goal | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
+
+    @field_validator("to")
+    @classmethod
+    def _contact_roles(cls, value: list[str]) -> list[str]:
+        for role in value:
+            if role.casefold() not in CONTACT_ROLES:
+                raise ValueError(
+                    f"unknown contact role {role!r}; a sequence goes to "
+                    f"{', '.join(CONTACT_ROLES)}"
+                )
+        return value
 
 
 def load_sequence(path: Path) -> Sequence:

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from steward.ingest.targets import CONTACT_ROLES
 from steward.store.models import LIFECYCLE_STAGES
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Stage = Literal[LIFECYCLE_STAGES]  # type: ignore[valid-type]
+ASSIGNEES = ("csm", "ae", "manager")
+
+
+def check_recipients(values: list[str]) -> list[str]:
+    """Contact roles (any case), csm, ae or addresses: a misspelt role would
+    otherwise find nobody and send nothing, without a word."""
+    known = (*CONTACT_ROLES, "csm", "ae")
+    for value in values:
+        if "@" not in value and value.casefold() not in known:
+            raise ValueError(
+                f"unknown recipient {value!r}; use a contact role "
+                f"({', '.join(CONTACT_ROLES)}), csm, ae or an email address"
+            )
+    return values
 
 
 class Due(BaseModel):
@@ -74,6 +89,17 @@ class TaskAction(_Action):
     # the journey would raise for the same miss or escalation.
     journey_alert: bool = False
 
+    @field_validator("assignee")
+    @classmethod
+    def _known_assignee(cls, value: str) -> str:
+        # Anything else is read as an email, and a typo would leave the task
+        # unassigned.
+        if value in ASSIGNEES or "@" in value:
+            return value
+        raise ValueError(
+            f"unknown assignee {value!r}; use csm, ae, manager or a user's email"
+        )
+
 
 class EscalateAction(_Action):
     """A task for the CS manager of the account's CSM."""
@@ -92,6 +118,8 @@ class EmailAction(_Action):
     type: Literal["email"]
     template: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
     to: list[str] = Field(min_length=1)
+
+    _known_recipients = field_validator("to")(check_recipients)
 
 
 class SlackAction(_Action):

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from steward.errors import PlaybookInvalid
+from steward.errors import PlaybookInvalid, yaml_problem
 from steward.playbooks.actions_model import (
     ACTION_TYPES,
     PER_ACCOUNT,
@@ -152,8 +152,12 @@ def load_playbook(path: Path) -> Playbook:
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except OSError as error:
         raise PlaybookInvalid(f"{path}: cannot read playbook file: {error}") from error
+    except yaml.YAMLError as error:
+        raise PlaybookInvalid(
+            f"{path}: not valid YAML: {yaml_problem(error)}"
+        ) from error
     if not isinstance(raw, dict):
         raise PlaybookInvalid(
             f"{path}: a playbook file is a YAML mapping with name, trigger, "

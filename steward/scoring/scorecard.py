@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from steward.errors import ScorecardInvalid
+from steward.errors import ScorecardInvalid, yaml_problem
 
 DEFAULT_SCORECARD = Path(__file__).parent / "scorecards" / "default.yaml"
 
@@ -201,7 +201,7 @@ def load_scorecard(path: Path | str) -> Scorecard:
         raise ScorecardInvalid(f"scorecard file {path} does not exist") from None
     except yaml.YAMLError as error:
         raise ScorecardInvalid(
-            f"scorecard {path} is not valid YAML: {_yaml_problem(error)}"
+            f"scorecard {path} is not valid YAML: {yaml_problem(error)}"
         ) from None
     if not isinstance(data, dict):
         raise ScorecardInvalid(
@@ -269,14 +269,6 @@ _Dumper.add_representer(
         "tag:yaml.org,2002:seq", data, flow_style=True
     ),
 )
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    if mark is None:
-        return problem
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
 def _describe(error: Any, data: dict[str, Any]) -> str:
