@@ -1,5 +1,6 @@
 """`steward demo` end to end, and the learned weights against the known drivers."""
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,33 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "holds data that steward demo did not make" in result.output
     assert (home / "steward.db").exists()
+
+
+def _readme_block(heading: str) -> list[str]:
+    """The command lines of the first shell block under ``heading`` in README.md."""
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"## {heading}\n", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #")[0].strip() for line in block.splitlines()]
+
+
+def test_the_readme_commands_after_the_demo_run_as_written(demo_home, monkeypatch):
+    monkeypatch.setenv("STEWARD_HOME", str(demo_home))
+    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    riskiest = runner.invoke(
+        app, ["accounts", "--band", "at_risk", "--limit", "1", "--format", "csv"]
+    )
+    account = riskiest.output.splitlines()[1].split(",")[0]
+    lines = [line for line in _readme_block("After the demo") if "steward " in line]
+
+    outputs = {}
+    for line in lines:
+        args = shlex.split(line.replace("ACCOUNT_ID", account))[1:]
+        args = [{"YYYY-MM-DD": "2026-07-01"}.get(arg, arg) for arg in args]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+        outputs[args[0]] = result.output
+
+    assert len(lines) == 5
+    assert "Tasks (0 shown)" not in outputs["tasks"]
+    assert "Daily run for 2026-07-01" in outputs["run"]
