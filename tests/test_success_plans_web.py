@@ -5,8 +5,10 @@ same through the JSON API, on the web test company.
 import io
 
 from pptx import Presentation
+from sqlalchemy import select
 
 from steward.reports.qbr import FIRST_TITLE
+from steward.store.plans import BusinessReview
 from tests.web_company import page
 
 
@@ -86,6 +88,27 @@ def test_the_qbr_button_downloads_the_deck(sqlite_company):
     assert "attachment" in response.headers["content-disposition"]
     deck = Presentation(io.BytesIO(response.content))
     assert deck.slides[0].shapes.title.text == FIRST_TITLE
+
+
+def test_a_read_only_user_cannot_record_a_review_as_held(sqlite_company):
+    _create_plan_by_form(sqlite_company)
+    sqlite_company.client.post("/logout", data={"csrf_token": sqlite_company.csrf()})
+    sqlite_company.sign_in("viewer@x.example")
+    token = sqlite_company.csrf("/accounts/good")
+    form = {"kind": "pptx", "csrf_token": token}
+
+    recorded = sqlite_company.client.post(
+        "/accounts/good/qbr", data={**form, "record": "true"}
+    )
+    deck = sqlite_company.client.post("/accounts/good/qbr", data=form)
+
+    assert recorded.status_code == 403
+    assert "viewer@x.example is read-only and may not change account 'good'" in (
+        page(recorded.text).get_text(" ", strip=True)
+    )
+    assert deck.status_code == 200
+    with sqlite_company.workspace.store.session() as session:
+        assert session.scalars(select(BusinessReview)).all() == []
 
 
 def test_the_api_creates_changes_and_links_a_plan(company):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.audit import record
+from steward.auth.permissions import check_account
 from steward.reports.pdf import pptx_to_pdf
 from steward.reports.qbr import build_deck
 from steward.reports.qbr_facts import ReviewFacts, review_facts
@@ -53,6 +54,12 @@ def make_review(
     measures its results from it.
     """
     with workspace.store.session() as session:
+        if record_held and viewer is not None:
+            # Logging the review as held changes the account: not for read-only.
+            account = session.scalar(
+                select(Account).where(Account.external_id == account_key)
+            )
+            check_account(viewer, account, account_key, change=True)
         facts = review_facts(session, workspace.events, account_key, as_of, viewer)
         benchmark = (
             _peer_benchmark(workspace, session, account_key, viewer)
