@@ -194,6 +194,24 @@ def test_bad_values_get_a_422_naming_the_field(sqlite_company):
     }
 
 
+def test_a_misspelt_status_is_a_422_not_an_empty_list(sqlite_company):
+    csm = sqlite_company.token("csm1@x.example")
+
+    documents = sqlite_company.client.get(
+        "/api/v1/kb/documents", params={"status": "publishd"}, headers=csm
+    )
+    hits = sqlite_company.client.get(
+        "/api/v1/kb/search", params={"q": "okta", "status": "draf"}, headers=csm
+    )
+
+    for response in (documents, hits):
+        assert response.status_code == 422
+        assert response.json()["error"]["field"] == "status"
+        assert response.json()["error"]["message"] == (
+            "status: Input should be 'draft', 'in_review' or 'published'"
+        )
+
+
 def test_the_search_page_lists_hits_with_section_and_time_links(company):
     _make(company, "Okta", "draft", "enterprise")
     company.sign_in("csm1@x.example")

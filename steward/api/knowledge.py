@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
@@ -26,6 +26,8 @@ from steward.store.knowledge import KbDocument
 from steward.web.deps import DB, ApiUser, workspace
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
+# A misspelt status is a 422 naming the field, not an empty list.
+Status = Literal["draft", "in_review", "published"]
 Slug = Annotated[str, Path(max_length=120)]
 
 
@@ -156,7 +158,7 @@ def post_document(
 
 
 @router.get("/documents", response_model=list[DocumentOut])
-def get_documents(session: DB, user: ApiUser, status: str | None = None) -> list:
+def get_documents(session: DB, user: ApiUser, status: Status | None = None) -> list:
     return [_out(d) for d in list_documents(session, status)]
 
 
@@ -185,7 +187,7 @@ def get_search(
     speaker: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    status: str | None = None,
+    status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     semantic: bool = False,
 ) -> list[HitOut]:
