@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from steward.cli.main import app
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, clean_pg_schema
 
 runner = CliRunner()
 
@@ -78,6 +78,38 @@ def test_a_database_that_does_not_exist_is_named_with_the_fix(home, monkeypatch)
         "; check STEWARD_DATABASE_URL, that the server is running and that the "
         "database exists (createdb NAME)"
     )
+
+
+def test_a_read_command_on_an_empty_database_creates_nothing(home, monkeypatch, pg_url):
+    from sqlalchemy import create_engine, inspect
+
+    clean_pg_schema(pg_url)
+    engine = create_engine(pg_url)
+    monkeypatch.setenv("STEWARD_DATABASE_URL", pg_url)
+
+    result = invoke("accounts")
+
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: no Steward store at ")
+    assert result.output.strip().endswith(
+        "run `steward init` (or `steward import`) with this STEWARD_DATABASE_URL "
+        "first, or point it at an existing store"
+    )
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_a_sqlite_url_to_a_missing_file_is_refused_not_created(
+    home, monkeypatch, tmp_path
+):
+    target = tmp_path / "elsewhere" / "store.db"
+    monkeypatch.setenv("STEWARD_DATABASE_URL", f"sqlite:///{target}")
+
+    result = invoke("tasks")
+
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: no Steward store at ")
+    assert not target.exists()
 
 
 def test_a_database_url_that_is_not_one_says_how_to_write_it(home, monkeypatch):

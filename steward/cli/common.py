@@ -70,6 +70,12 @@ def open_workspace(*, must_exist: bool = True) -> Workspace:
             f"no Steward data folder at {home.resolve()}: run `steward init` "
             "(or `steward demo`), or point STEWARD_HOME at an existing one"
         )
+    if must_exist and not local and not workspace.store.holds_steward():
+        raise StewardError(
+            f"no Steward store at {workspace.store.shown_url}: run `steward init` "
+            "(or `steward import`) with this STEWARD_DATABASE_URL first, or point "
+            "it at an existing store"
+        )
     if must_exist:
         workspace.store.upgrade()
     return workspace

@@ -134,6 +134,23 @@ class Store:
     def upgrade(self) -> None:
         upgrade(self.engine)
 
+    def holds_steward(self) -> bool:
+        """Whether a Steward schema is there already (opening it creates nothing)."""
+        url = self.engine.url
+        on_disk = url.get_backend_name() == "sqlite" and url.database not in (
+            None,
+            "",
+            ":memory:",
+        )
+        if on_disk and not Path(url.database).exists():
+            return False
+        return bool(_stored_revisions(self.engine))
+
+    @property
+    def shown_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return _shown(str(self.engine.url))
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any error."""
