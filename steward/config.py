@@ -62,9 +62,9 @@ class Settings(BaseSettings):
     events_table: str | None = None
     events_columns: dict[str, str] = Field(default_factory=dict)
     # Daily metrics from the kept summary (steward/metrics/rollup.py) instead of
-    # the window's events. Off by default: the summary is loaded whole, and at
-    # 100,000 accounts with 100 million events a year it needs more memory than
-    # an ordinary machine has (the benchmark was killed at 23 GB).
+    # the window's events (docs/engines.md). Off by default: at 100,000
+    # accounts it costs minutes of catching up on the first run and saves under
+    # half the metric step after that.
     metrics_incremental: bool = False
     # How often the tracking API moves its fsynced segments into Parquet.
     tracking_flush_seconds: float = Field(default=300.0, gt=0)
