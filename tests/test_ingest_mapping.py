@@ -146,7 +146,8 @@ def test_broken_fields_are_named_with_the_rule(
         ),
         (
             "name: x\nsources:\n  - {kind: events, fields: {}}\n",
-            "mapping team.yaml, source 1 (?): file: is required",
+            "mapping team.yaml, source 1 (?): give file or table, exactly one of "
+            "the two",
         ),
         (
             "name: x\nsources: []\n",

@@ -124,7 +124,7 @@ def _column(table: RawTable, column: str | None, name: str) -> pa.Array:
         found = ", ".join(table.columns) or "none"
         raise ImportFailed(
             f"{table.name}: column '{column}' named by field '{name}' is not in the "
-            f"file; its columns are: {found}"
+            f"{table.noun}; its columns are: {found}"
         )
     return table.columns[column]
 

@@ -1,9 +1,9 @@
 """Mapping files: how a team's export becomes Steward records, without code.
 
-A mapping is YAML (see docs/importing.md). Each source names a file, its kind
-and, for each Steward field, the column that fills it. Loading checks every
-rule and raises ``MappingInvalid`` naming the mapping file, the source, the
-field and the rule broken.
+A mapping is YAML (see docs/importing.md). Each source names a file or a
+database table, its kind and, for each Steward field, the column that fills
+it. Loading checks every rule and raises ``MappingInvalid`` naming the mapping
+file, the source, the field and the rule broken.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from steward.errors import MappingInvalid, yaml_problem
@@ -33,6 +34,8 @@ DELIMITER_NAMES = {
     "space": "whitespace",
 }
 DELIMITERS = ("auto", ",", ";", "\t", "|", "whitespace")
+# "column", or "column desc" / "column asc" (any case) in order_by.
+_ORDER = re.compile(r"^\s*(?P<column>.+?)(?:\s+(?P<way>asc|desc))?\s*$", re.IGNORECASE)
 
 
 class _Loader(yaml.SafeLoader):
@@ -50,8 +53,26 @@ _Loader.add_implicit_resolver(
 )
 
 
-class Via(BaseModel):
-    """Read a field through a second file: ``key`` column to ``value`` column.
+class _FileOrTable(BaseModel):
+    """Something read from a file or from a database table: exactly one of the two."""
+
+    file: str | None = None
+    table: str | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> _FileOrTable:
+        if (self.file is None) == (self.table is None):
+            raise ValueError("give file or table, exactly one of the two")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The file or the table, as reports name it."""
+        return self.file if self.file is not None else str(self.table)
+
+
+class Via(_FileOrTable):
+    """Read a field through a second file or table: ``key`` column to ``value``.
 
     For association tables a connector lands beside the main one, e.g.
     HubSpot's deal-to-company table (``deal_id`` to ``company_id``).
@@ -59,7 +80,6 @@ class Via(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    file: str
     key: str
     value: str
 
@@ -97,7 +117,7 @@ class FieldSpec(BaseModel):
         """The column read: the file's own, or the one looked up through ``via``."""
         if self.via is None:
             return self.column
-        return f"{self.column} via {self.via.file}"
+        return f"{self.column} via {self.via.label}"
 
 
 def _key_text(key: Any) -> str:
@@ -106,13 +126,13 @@ def _key_text(key: Any) -> str:
     return str(key)
 
 
-class Source(BaseModel):
-    """One file (or glob) of one kind, and how its columns fill Steward fields."""
+class Source(_FileOrTable):
+    """One file (or glob) or table of one kind, and how its columns fill fields."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: str
-    file: str
+    order_by: list[str] | None = None
     format: Literal["auto", "csv", "jsonl", "parquet"] = "auto"
     delimiter: str = "auto"
     header: bool = True
@@ -133,6 +153,22 @@ class Source(BaseModel):
         if value not in DELIMITERS:
             raise ValueError('must be auto, ",", ";", "\\t", "|" or whitespace')
         return value
+
+    @field_validator("order_by", mode="before")
+    @classmethod
+    def _order_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def order(self) -> list[tuple[str, bool]]:
+        """``order_by`` as (column, descending) pairs; checked on loading."""
+        pairs = []
+        for item in self.order_by or []:
+            match = _ORDER.match(item)
+            if match is not None:
+                descending = (match["way"] or "").lower() == "desc"
+                pairs.append((match["column"], descending))
+        return pairs
 
     @property
     def specs(self) -> dict[str, FieldSpec]:
@@ -180,7 +216,7 @@ def load_mapping(path: Path) -> Mapping:
     if not mapping.sources:
         raise MappingInvalid(f"{where}: sources is empty; list at least one file")
     for index, source in enumerate(mapping.sources, start=1):
-        check_source(source, f"{where}, source {index} ({source.file})")
+        check_source(source, f"{where}, source {index} ({source.label})")
     return mapping
 
 
@@ -203,6 +239,12 @@ def check_source(source: Source, where: str) -> None:
         raise MappingInvalid(f"{where}: kind '{source.kind}' is not one of: {kinds}")
     if not source.header and not source.columns:
         raise MappingInvalid(f"{where}: header: false needs columns: [names...]")
+    for item in source.order_by or []:
+        if _ORDER.match(item) is None:
+            raise MappingInvalid(
+                f"{where}: order_by: '{item}' is not 'column', 'column asc' or "
+                "'column desc'"
+            )
     targets = TARGETS[source.kind]
     specs: dict[str, FieldSpec] = {}
     for name, raw in source.fields.items():
@@ -290,8 +332,10 @@ def _pydantic_message(where: str, raw: dict[str, Any], error: ValidationError) -
     if location[:1] == ["sources"] and len(location) > 1:
         index = int(location[1])
         source = raw["sources"][index] if isinstance(raw.get("sources"), list) else {}
-        file = source.get("file", "?") if isinstance(source, dict) else "?"
-        where = f"{where}, source {index + 1} ({file})"
+        label = "?"
+        if isinstance(source, dict):
+            label = source.get("file") or source.get("table") or "?"
+        where = f"{where}, source {index + 1} ({label})"
         location = location[2:]
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":

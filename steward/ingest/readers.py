@@ -8,7 +8,8 @@ a pyarrow array: text with surrounding whitespace trimmed and blank cells as
 null (Parquet columns keep their own types). Row numbers are what a
 spreadsheet shows (header = row 1, first data row = 2, a quoted newline does
 not start a new row); for JSON Lines they are line numbers, for Parquet the
-1-based position. Blank rows are skipped and counted.
+1-based position (``from_arrow``, which database tables share). Blank rows
+are skipped and counted.
 
 Files are read whole into memory: a file of several GB needs splitting first.
 """
@@ -56,6 +57,7 @@ class RawTable:
     blank_rows: int = 0
     encoding: str | None = None
     delimiter: str | None = None
+    noun: str = "file"  # or "table", in messages
 
     @property
     def num_rows(self) -> int:
@@ -359,13 +361,22 @@ def _read_parquet(path: Path, name: str) -> RawTable:
         data = pq.read_table(path)
     except (OSError, pa.ArrowException) as error:
         raise ImportFailed(f"{name}: cannot be read as Parquet ({error})") from error
+    return from_arrow(data, name)
+
+
+def from_arrow(data: pa.Table, name: str, noun: str = "file") -> RawTable:
+    """An Arrow table (a Parquet file, a database query) as a ``RawTable``.
+
+    Columns keep their own types, except that text is trimmed with blanks as
+    null, like a CSV cell; rows are numbered by position from 1.
+    """
     columns: dict[str, pa.Array] = {}
     for label, column in zip(data.column_names, data.columns, strict=True):
         array = column.combine_chunks()
         if pa.types.is_dictionary(array.type):
             array = array.cast(array.type.value_type)
-        if pa.types.is_large_string(array.type):
+        if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
             array = array.cast(pa.string())
         columns[label] = _clean(array) if pa.types.is_string(array.type) else array
     rows = np.arange(1, data.num_rows + 1, dtype=np.int64)
-    return RawTable(name, columns, rows)
+    return RawTable(name, columns, rows, noun=noun)

@@ -20,8 +20,9 @@ class Problem:
 
     ``level`` "error" means the row was rejected; "warning" means it was kept
     (for example with a blank optional number stored as missing). ``row`` is the
-    spreadsheet row number (header = 1) or the JSON Lines line number; it is
-    ``None`` for a problem about the whole column or file.
+    spreadsheet row number (header = 1), the JSON Lines line number, or a
+    table's position in the order it was read (from 1); it is ``None`` for a
+    problem about the whole column, file or table.
     """
 
     file: str
