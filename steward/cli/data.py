@@ -1,7 +1,8 @@
-"""``steward import``: files into the store, through a column mapping."""
+"""``steward import``: files and tables into the store, through a column mapping."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +39,9 @@ def mapping_path(value: str) -> Path:
 @handles_errors
 def import_(
     data: Path = typer.Argument(
-        ..., help="A folder of files (with --mapping) or one file."
+        None,
+        help="A folder of files (with --mapping) or one file; leave it out to read "
+        "every source from --from-url.",
     ),
     mapping: str = typer.Option(
         None,
@@ -50,21 +53,37 @@ def import_(
         help="Import one file as this kind: users, accounts, contacts, contracts, "
         "outcomes, tickets, nps, efforts or events.",
     ),
+    from_url: str = typer.Option(
+        None,
+        "--from-url",
+        envvar="STEWARD_IMPORT_URL",
+        show_envvar=True,
+        help="Database to read tables from: postgresql://user@host/db (or "
+        "/db/schema), duckdb:///file.duckdb, sqlite:///file.db or any Ibis URL. "
+        "It serves the sources with table: and, without DATA, every source: "
+        "file: x.csv is then read from the table x.",
+    ),
     errors_csv: Path = typer.Option(None, help="Write every problem to this CSV file."),
 ) -> None:
     """Import accounts, contacts, contracts, events, tickets, NPS and outcomes.
 
     With --mapping, DATA is the folder its files are in (or one of them, with
     --kind). With --kind alone, the file's columns must be named like
-    Steward's fields. Rejected rows are reported with file, row, column and
-    rule; good rows are kept; importing the same file again changes nothing.
+    Steward's fields. With --from-url and no DATA, the mapping's sources are
+    read from database tables instead (docs/importing.md). Rejected rows are
+    reported with file or table, row, column and rule; good rows are kept;
+    importing the same data again changes nothing.
     Exit status: 0 all rows kept, 3 some rows rejected, 1 nothing imported.
 
     Example: steward import ../shared/data/saas_ravenstack --mapping ravenstack
+
+    Example: steward import --from-url postgresql://me@warehouse/crm --mapping
+    salesforce
     """
-    if not data.exists():
+    if data is not None and not data.exists():
         raise typer.BadParameter(f"{data} does not exist", param_hint="DATA")
     from steward.ingest import exit_code, import_file, import_mapping
+    from steward.ingest.tables import Database
     from steward.ingest.targets import KINDS
 
     if kind is not None and kind not in KINDS:
@@ -78,13 +97,26 @@ def import_(
             "or --kind KIND for a file whose columns are named like Steward's fields",
             param_hint="--mapping",
         )
+    if data is None and (from_url is None or mapping is None):
+        raise typer.BadParameter(
+            "give DATA (a folder or a file), or --from-url URL with --mapping to "
+            "read the mapping's tables from a database",
+            param_hint="DATA",
+        )
+    database = Database(from_url) if from_url else None
+    if database is not None and data is None:
+        database.connect()  # an unreachable URL stops before the store is touched
     workspace = open_workspace(must_exist=False)
     workspace.init()
     store, events = workspace.store, workspace.events
 
-    with console.status("Importing"):
-        if mapping is not None and data.is_dir() and kind is None:
-            reports = import_mapping(store, events, mapping_path(mapping), data)
+    with console.status("Importing"), database or contextlib.nullcontext():
+        if mapping is not None and data is None:
+            reports = _from_database(workspace, mapping_path(mapping), kind, database)
+        elif mapping is not None and data.is_dir() and kind is None:
+            reports = import_mapping(
+                store, events, mapping_path(mapping), data, database=database
+            )
         elif mapping is not None:
             reports = [_one_of_mapping(workspace, mapping_path(mapping), data, kind)]
         else:
@@ -101,10 +133,20 @@ def import_(
     raise typer.Exit(exit_code(reports))
 
 
-def _one_of_mapping(
-    workspace, path: Path, data: Path, kind: str | None
-) -> ImportReport:
-    from steward.ingest import import_file
+def _from_database(workspace, path: Path, kind: str | None, database) -> list:
+    """Every source of the mapping (or the one of --kind) read from the database."""
+    from steward.ingest import import_mapping
+    from steward.ingest.service import check_tables, import_source
+
+    store, events = workspace.store, workspace.events
+    if kind is None:
+        return import_mapping(store, events, path, None, database=database)
+    sources = _sources_of_kind(path, kind)
+    check_tables(sources, None, database)
+    return import_source(store, events, sources[0], None, database=database)
+
+
+def _sources_of_kind(path: Path, kind: str | None) -> list:
     from steward.ingest.mapping import load_mapping
 
     sources = load_mapping(path).sources
@@ -116,8 +158,18 @@ def _one_of_mapping(
             + (f" of kind {kind}" if kind else "")
             + "; give a folder to import them all, or --kind to pick one"
         )
-    source = sources[0]
-    options = source.model_dump(exclude={"kind", "file", "fields"}, exclude_none=True)
+    return sources
+
+
+def _one_of_mapping(
+    workspace, path: Path, data: Path, kind: str | None
+) -> ImportReport:
+    from steward.ingest import import_file
+
+    source = _sources_of_kind(path, kind)[0]
+    options = source.model_dump(
+        exclude={"kind", "file", "table", "fields", "order_by"}, exclude_none=True
+    )
     return import_file(
         workspace.store, workspace.events, data, source.kind, source.fields, **options
     )
