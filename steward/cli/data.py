@@ -82,7 +82,7 @@ def import_(
     """
     if data is not None and not data.exists():
         raise typer.BadParameter(f"{data} does not exist", param_hint="DATA")
-    from steward.ingest import exit_code, import_file, import_mapping
+    from steward.ingest import exit_code
     from steward.ingest.tables import Database
     from steward.ingest.targets import KINDS
 
@@ -104,28 +104,8 @@ def import_(
             param_hint="DATA",
         )
     database = Database(from_url) if from_url else None
-    if database is not None and data is None:
-        database.connect()  # an unreachable URL stops before the store is touched
-    workspace = open_workspace(must_exist=False)
-    workspace.init()
-    store, events = workspace.store, workspace.events
-
-    with console.status("Importing"), database or contextlib.nullcontext():
-        if mapping is not None and data is None:
-            reports = _from_database(workspace, mapping_path(mapping), kind, database)
-        elif mapping is not None and data.is_dir() and kind is None:
-            reports = import_mapping(
-                store, events, mapping_path(mapping), data, database=database
-            )
-        elif mapping is not None:
-            reports = [_one_of_mapping(workspace, mapping_path(mapping), data, kind)]
-        else:
-            if data.is_dir():
-                raise typer.BadParameter(
-                    "--kind imports one file; give a file, not a folder",
-                    param_hint="DATA",
-                )
-            reports = [import_file(store, events, data, kind, _same_names(data, kind))]
+    with database or contextlib.nullcontext():
+        reports = _run(data, mapping, kind, database)
 
     _print(reports)
     if errors_csv is not None:
@@ -133,17 +113,48 @@ def import_(
     raise typer.Exit(exit_code(reports))
 
 
+def _run(
+    data: Path | None, mapping: str | None, kind: str | None, database
+) -> list[ImportReport]:
+    from steward.ingest import import_file, import_mapping, load_mapping
+    from steward.ingest.service import check_tables
+
+    if database is not None and mapping is not None and (data is None or data.is_dir()):
+        # A bad URL, table or column stops here, before the store is touched.
+        path = mapping_path(mapping)
+        sources = _sources_of_kind(path, kind) if kind else load_mapping(path).sources
+        check_tables(sources, data, database)
+    workspace = open_workspace(must_exist=False)
+    workspace.init()
+    store, events = workspace.store, workspace.events
+
+    with console.status("Importing"):
+        if mapping is not None and data is None:
+            return _from_database(workspace, mapping_path(mapping), kind, database)
+        if mapping is not None and data.is_dir() and kind is None:
+            return import_mapping(
+                store, events, mapping_path(mapping), data, database=database
+            )
+        if mapping is not None:
+            return [_one_of_mapping(workspace, mapping_path(mapping), data, kind)]
+        if data.is_dir():
+            raise typer.BadParameter(
+                "--kind imports one file; give a file, not a folder",
+                param_hint="DATA",
+            )
+        return [import_file(store, events, data, kind, _same_names(data, kind))]
+
+
 def _from_database(workspace, path: Path, kind: str | None, database) -> list:
     """Every source of the mapping (or the one of --kind) read from the database."""
     from steward.ingest import import_mapping
-    from steward.ingest.service import check_tables, import_source
+    from steward.ingest.service import import_source
 
     store, events = workspace.store, workspace.events
     if kind is None:
         return import_mapping(store, events, path, None, database=database)
-    sources = _sources_of_kind(path, kind)
-    check_tables(sources, None, database)
-    return import_source(store, events, sources[0], None, database=database)
+    source = _sources_of_kind(path, kind)[0]
+    return import_source(store, events, source, None, database=database)
 
 
 def _sources_of_kind(path: Path, kind: str | None) -> list:
