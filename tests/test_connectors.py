@@ -4,6 +4,8 @@ Expected counts are worked out here from the CSV files with the standard
 library, by the rules each mapping states; the import goes through
 ``import_mapping`` like any team's files. The connector seeds hash most
 values, so some rows are rightly refused (a hashed email is no email).
+``tests/test_ingest_tables.py`` lands the same seeds as PostgreSQL tables and
+holds the table import equal to this file import.
 """
 
 from __future__ import annotations

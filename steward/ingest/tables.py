@@ -9,6 +9,9 @@ in a stated order, fetched as Arrow, and then goes through the same
 Row numbers are positions in the query's order, from 1. The order is the
 source's ``order_by``, else its mapped id column; a table with neither has no
 stable row numbers, since a database returns rows in any order it likes.
+
+A table is held whole in memory before its rows are checked, like a file, so
+one larger than memory has to be imported in parts (a view per part).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 SHOWN_TABLES = 12
+CONNECT_SECONDS = 15
 # Local database files: opened only if they exist, so a typo creates nothing.
 _FILE_SCHEMES = ("duckdb", "sqlite")
 
@@ -205,6 +209,9 @@ def _open(url: str, shown: str) -> ibis.BaseBackend:
     if kind in _FILE_SCHEMES:
         _check_file(kind, rest, shown)
         options = {"read_only": True} if kind == "duckdb" else {}
+    if kind in ("postgres", "postgresql") and "connect_timeout" not in rest:
+        # A host that drops packets would otherwise hang for minutes.
+        options = {"connect_timeout": CONNECT_SECONDS}
     try:
         return ibis.connect(f"{kind}://{rest}", **options)
     except ImportError:
