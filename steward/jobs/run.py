@@ -31,7 +31,7 @@ from steward.metrics.service import metrics_as_of
 from steward.scoring.score import score_frame
 from steward.scoring.scorecard import load_scorecard
 from steward.store.models import DailyRun, HealthScore, Task
-from steward.store.upsert import upsert
+from steward.store.upsert import upsert_columns
 from steward.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def run_daily(
         step("snapshots")
         ids = facts.accounts.set_index("account_id")["id"]
         rows = health_rows(card, live, scores, ids, as_of)
-        upsert(session, HealthScore.__table__, rows, ["account_id", "as_of"])
+        upsert_columns(session, HealthScore.__table__, rows, ["account_id", "as_of"])
         journeys.write(session)
         changes = stage_changes(session, facts, live, scores, journeys, as_of, ACTOR)
 

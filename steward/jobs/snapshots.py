@@ -26,49 +26,49 @@ def health_rows(
     scores: pd.DataFrame,
     ids: pd.Series,
     as_of: dt.date,
-) -> list[dict[str, Any]]:
-    """One ``health_scores`` row per scored account, JSON-safe (no NaN)."""
+) -> dict[str, list[Any]]:
+    """The ``health_scores`` rows of the scored accounts, JSON-safe (no NaN).
+
+    As columns (name -> one value per account), for :func:`upsert_columns`:
+    built a column at a time, not as a dict per account.
+    """
     shown = [name for name in CATALOGUE if name in metrics.columns]
-    parts = contributions_by_account(card, metrics.loc[scores.index], scores)
-    numbers = metrics.loc[scores.index, shown].apply(pd.to_numeric, errors="coerce")
-    numbers = numbers.astype("float64").round(6)
-    numbers = numbers.where(np.isfinite(numbers.to_numpy()))
-    values = numbers.astype(object).where(numbers.notna(), None).to_dict("records")
-    rows = []
-    for account_id, measured, status, score, band, churn in zip(
-        scores.index,
-        values,
-        scores["status"],
-        scores["score"],
-        scores["band"],
-        scores["churn_probability"],
-        strict=True,
-    ):
-        rows.append(
-            {
-                "account_id": int(ids[account_id]),
-                "as_of": as_of,
-                "status": status,
-                "score": _number(score),
-                "band": band,
-                "churn_probability": _number(churn),
-                "scorecard": card.name,
-                "scorecard_version": card.version,
-                "contributions": parts[account_id],
-                "metrics": measured,
-            }
-        )
-    return rows
+    metrics = metrics.loc[scores.index]
+    parts = contributions_by_account(card, metrics, scores)
+    numbers = metrics[shown].apply(pd.to_numeric, errors="coerce")
+    numbers = numbers.astype("float64").round(6).to_numpy()
+    values = [_finite(numbers[:, i]) for i in range(len(shown))]
+    count = len(scores)
+    return {
+        "account_id": ids.reindex(scores.index).astype("int64").tolist(),
+        "as_of": [as_of] * count,
+        "status": scores["status"].astype(object).tolist(),
+        "score": _rounded(scores["score"]),
+        "band": scores["band"].astype(object).tolist(),
+        "churn_probability": _rounded(scores["churn_probability"]),
+        "scorecard": [card.name] * count,
+        "scorecard_version": [card.version] * count,
+        "contributions": list(parts.values()),
+        "metrics": [dict(zip(shown, row, strict=True)) for row in _rows(values, count)],
+    }
 
 
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return round(number, 6) if math.isfinite(number) else None
+def _rows(columns: list[list[Any]], count: int) -> Any:
+    return zip(*columns, strict=True) if columns else [()] * count
+
+
+def _finite(column: np.ndarray) -> list[float | None]:
+    return [value if math.isfinite(value) else None for value in column.tolist()]
+
+
+def _rounded(column: pd.Series) -> list[float | None]:
+    """Python's round to 6 places (as stored before); None where unknown."""
+    numbers = pd.to_numeric(column, errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    return [
+        round(value, 6) if math.isfinite(value) else None for value in numbers.tolist()
+    ]
 
 
 def stage_changes(
