@@ -459,6 +459,27 @@ def test_the_command_imports_a_duckdb_file_of_typed_columns(
     assert stored["tickets"] == snapshot(files)["tickets"]
 
 
+def test_the_command_imports_a_sqlite_file_and_again_changes_nothing(
+    home, tmp_path, shared_data
+):
+    seed = shared_data / "crm" / "zendesk_fivetran" / "ticket_data.csv"
+    path = tmp_path / "crm.db"
+    engine = create_engine(f"sqlite:///{path}")
+    read_csv(seed).to_sql("ticket_data", engine, index=False)
+    engine.dispose()
+    files, _ = import_files(tmp_path / "files", MAPPINGS / "zendesk.yaml", seed.parent)
+    url = f"sqlite:///{path}"
+
+    first = invoke("import", "--from-url", url, "--mapping", "zendesk")
+    stored = snapshot(Store(f"sqlite:///{home / 'steward.db'}"))
+    again = invoke("import", "--from-url", url, "--mapping", "zendesk")
+
+    assert first.exit_code == again.exit_code == 3, first.output
+    assert stored["tickets"]
+    assert stored["tickets"] == snapshot(files)["tickets"]
+    assert snapshot(Store(f"sqlite:///{home / 'steward.db'}")) == stored
+
+
 def test_an_unknown_table_stops_before_anything_is_written(home, landed, tmp_path):
     mapping = tmp_path / "typo.yaml"
     mapping.write_text(
