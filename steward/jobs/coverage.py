@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from steward.accounts.coverage import CoverageRules, classify, explain_all
-from steward.metrics.facts import AccountFacts
+from steward.metrics.facts import AccountFacts, flags, plain_rows
 from steward.store.models import Account, AuditEntry, utcnow
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,8 @@ def coverage_step(
 
 
 def _stored(session: Session) -> pd.DataFrame:
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         select(
             Account.id,
             Account.external_id,
@@ -78,8 +79,8 @@ def _stored(session: Session) -> pd.DataFrame:
             Account.coverage,
             Account.custom_integrations,
             Account.segment,
-        )
-    ).all()
+        ),
+    )
     frame = pd.DataFrame(
         rows,
         columns=[
@@ -91,6 +92,7 @@ def _stored(session: Session) -> pd.DataFrame:
             "segment",
         ],
     )
+    frame["custom_integrations"] = flags(frame["custom_integrations"])
     return frame.set_index("external_id")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.metrics.catalogue import day_number, from_day_number, with_day
-from steward.metrics.facts import AccountFacts, day_of
+from steward.metrics.facts import AccountFacts, day_of, flags, plain_rows
 from steward.playbooks.settings import Portal
 from steward.playbooks.state import ContactInfo, Dated, MilestoneFact, Person
 from steward.store.automation import AccountTagChange, Incident
@@ -38,7 +38,8 @@ ENGAGEMENT_NOTES = ("meeting", "call", "email")
 def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
     """Every account by database id, with what conditions and templates read."""
     extra = pd.DataFrame(
-        session.execute(
+        plain_rows(
+            session,
             select(
                 Account.id,
                 Account.industry,
@@ -47,8 +48,8 @@ def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
                 Account.segment,
                 Account.custom_integrations,
                 Account.ae_id,
-            )
-        ).all(),
+            ),
+        ),
         columns=[
             "id",
             "industry",
@@ -59,6 +60,7 @@ def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
             "ae_id",
         ],
     )
+    extra["custom_integrations"] = flags(extra["custom_integrations"])
     # Tier and coverage as stored now: an earlier step of the run may have
     # just re-evaluated them.
     base = facts.accounts.drop(columns=["tier"]).rename(

@@ -25,7 +25,7 @@ from steward.jobs import playbook_inputs as reads
 from steward.jobs.effects import Applying, apply_firing
 from steward.journeys.journey import load_journey
 from steward.metrics.catalogue import CATALOGUE, day_number
-from steward.metrics.facts import AccountFacts
+from steward.metrics.facts import AccountFacts, plain_rows
 from steward.notify.responses import unsubscribe_link
 from steward.notify.sequences import advance, load_sequences
 from steward.notify.templates import EmailTemplates
@@ -291,9 +291,9 @@ def _previous(session: Session, as_of: dt.date, scores: pd.DataFrame) -> None:
     ):
         day = session.scalar(select(func.max(model.as_of)).where(model.as_of < as_of))
         fields = [getattr(model, name) for name in columns]
-        rows = session.execute(
-            select(model.account_id, *fields).where(model.as_of == day)
-        ).all()
+        rows = plain_rows(
+            session, select(model.account_id, *fields).where(model.as_of == day)
+        )
         found = pd.DataFrame(rows, columns=["account_id", *columns.values()])
         found = found.set_index("account_id").reindex(scores.index)
         for column in columns.values():
