@@ -17,7 +17,7 @@ from steward.journeys import milestones as rules
 from steward.journeys.calendar import calendar_for
 from steward.journeys.journey import Journey, load_journey
 from steward.metrics.catalogue import EventTaxonomy, day_number
-from steward.metrics.facts import AccountFacts
+from steward.metrics.facts import AccountFacts, plain_rows
 from steward.metrics.signals import available_signals, milestone_signals
 from steward.store.models import MilestoneState
 from steward.store.upsert import upsert
@@ -86,11 +86,8 @@ def evaluate_journeys(
 
     accounts = _accounts_with_start(facts, as_of)
     with workspace.store.session() as session:
-        seen = set(
-            session.execute(
-                select(MilestoneState.account_id, MilestoneState.journey).distinct()
-            ).all()
-        )
+        query = select(MilestoneState.account_id, MilestoneState.journey)
+        seen = set(plain_rows(session, query.distinct()))
     thresholds = sorted(
         {
             milestone.threshold
@@ -171,8 +168,8 @@ def _evaluate_scope(
     reached = table.groupby("account")["achieved_on"].count().to_numpy()
     unreached = reached < len(journey.milestones)
     young = scope["age"].to_numpy() < journey.window_days
-    for index in np.flatnonzero(young & unreached):
-        outcome.open_accounts.add(scope.at[index, "account_id"])
+    external = scope["account_id"].to_numpy(dtype=object)
+    outcome.open_accounts.update(external[young & unreached].tolist())
 
     # Only accounts with a miss inside the alert window can raise anything.
     recent = (np.datetime64(as_of, "D") - table["missed_on"]).dt.days
@@ -181,16 +178,24 @@ def _evaluate_scope(
     )
     candidates = table.loc[missed & (recent <= journey.alert_within_days), "account"]
     chosen = table[table["account"].isin(set(candidates))]
-    for index, rows in chosen.groupby("account", sort=True):
-        row = scope.loc[index]
-        statuses = rules.statuses_of(rows)
-        calendar = calendar_for(row["country"])
+    ids, names, csm_ids, countries = (
+        scope[column].to_numpy(dtype=object)
+        for column in ("id", "name", "csm_id", "country")
+    )
+    # The table is sorted by account: each account's statuses are one run.
+    every = rules.statuses_of(chosen)
+    positions = chosen["account"].to_numpy()
+    runs = np.flatnonzero(np.diff(positions, prepend=-1, append=-1))
+    for first, end in zip(runs[:-1].tolist(), runs[1:].tolist(), strict=True):
+        index = int(positions[first])
+        statuses = every[first:end]
+        calendar = calendar_for(countries[index])
         for alert in rules.alerts(journey, statuses, as_of, calendar):
             outcome.raised.append(
                 Raised(
-                    int(row["id"]),
-                    row["name"],
-                    _int(row["csm_id"]),
+                    int(ids[index]),
+                    names[index],
+                    _int(csm_ids[index]),
                     journey,
                     rules.day_of(started[index]),
                     alert,
