@@ -12,12 +12,13 @@ import logging
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.accounts.coverage import CoverageRules, classify, explain_all
 from steward.metrics.facts import AccountFacts, flags, plain_rows
 from steward.store.models import Account, AuditEntry, utcnow
+from steward.store.upsert import columns_of, insert_columns, update_columns
 
 log = logging.getLogger(__name__)
 
@@ -104,38 +105,48 @@ def _write(
     as_of: dt.date,
     actor: str,
 ) -> None:
+    """Set the new tier and model, and log each field that moved, with why.
+
+    Column by column: the first run may change every account of the book.
+    """
     now = utcnow()
-    updates, entries = [], []
     reasons = explain_all(rules, before, after["tier"], after["coverage"])
-    rows = zip(before.index, before.to_dict("records"), reasons, strict=True)
-    for key, row, because in rows:
-        tier, coverage = after.at[key, "tier"], after.at[key, "coverage"]
-        updates.append(
-            {
-                "id": int(row["id"]),
-                "tier": tier,
-                "coverage": coverage,
-                "updated_at": now,
-            }
-        )
-        for field, new in (("tier", tier), ("coverage", coverage)):
-            old = row[field]
+    tiers, models = after["tier"].tolist(), after["coverage"].tolist()
+    update_columns(
+        session,
+        Account.__table__,
+        "id",
+        {
+            "id": before["id"].astype("int64").tolist(),
+            "tier": tiers,
+            "coverage": models,
+            "updated_at": [now] * len(before),
+        },
+    )
+    entries = []
+    changed = zip(
+        before.index.tolist(),
+        before["tier"].tolist(),
+        before["coverage"].tolist(),
+        tiers,
+        models,
+        reasons,
+        strict=True,
+    )
+    for key, old_tier, old_model, tier, model, because in changed:
+        for field, old, new in (
+            ("tier", old_tier, tier),
+            ("coverage", old_model, model),
+        ):
             if new == old:
                 continue
-            entries.append(
-                {
-                    "actor": actor,
-                    "action": f"account.{field}_changed",
-                    "entity": "account",
-                    "entity_id": key,
-                    "at": now,
-                    "detail": {
-                        "from": None if pd.isna(old) else old,
-                        "to": new,
-                        "because": because[field],
-                        "as_of": as_of.isoformat(),
-                    },
-                }
-            )
-    session.execute(update(Account), updates)
-    session.execute(insert(AuditEntry), entries)
+            detail = {
+                "from": None if pd.isna(old) else old,
+                "to": new,
+                "because": because[field],
+                "as_of": as_of.isoformat(),
+            }
+            action = f"account.{field}_changed"
+            entries.append((actor, action, "account", key, now, detail))
+    names = ("actor", "action", "entity", "entity_id", "at", "detail")
+    insert_columns(session, AuditEntry.__table__, columns_of(names, entries))
