@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from steward.jobs.milestones import JourneyOutcome
 from steward.journeys.lifecycle import StageFacts, next_stage
 from steward.metrics.catalogue import CATALOGUE
-from steward.metrics.facts import AccountFacts, day_of
+from steward.metrics.facts import AccountFacts, day_of, is_in
 from steward.scoring.score import contributions_by_account
 from steward.scoring.scorecard import Scorecard
 from steward.store.models import Account, AuditEntry, LifecycleChange
+from steward.store.upsert import insert_columns, update_columns
 
 
 def health_rows(
@@ -82,70 +82,87 @@ def stage_changes(
 ) -> int:
     """Apply the lifecycle rules; record every move with its reason."""
     renewal = _days_to_renewal(facts, as_of)
-    churned = set(facts.outcomes.loc[facts.outcomes["kind"] == "churned", "account_id"])
+    outcomes = facts.outcomes
+    churned = outcomes.loc[outcomes["kind"] == "churned", "account_id"]
     accounts = facts.accounts
     ids = accounts["account_id"]
     bands = ids.map(scores["band"]).astype(object)
     days = [None if pd.isna(day) else int(day) for day in ids.map(renewal)]
-    facts_per_account = zip(
-        ids.isin(live.index),
-        ids.isin(churned),
-        ids.isin(journeys.open_accounts),
-        bands.where(bands.notna(), None),
+    per_account = zip(
+        accounts["id"].tolist(),
+        ids.tolist(),
+        accounts["lifecycle_stage"].tolist(),
+        is_in(ids, live.index).tolist(),
+        is_in(ids, churned).tolist(),
+        is_in(ids, list(journeys.open_accounts)).tolist(),
+        bands.where(bands.notna(), None).tolist(),
         days,
         strict=True,
     )
     moves = []
-    for account, (is_live, gone, onboarding, band, to_renewal) in zip(
-        accounts.itertuples(), facts_per_account, strict=True
-    ):
+    for (
+        db_id,
+        external_id,
+        stage,
+        is_live,
+        gone,
+        onboarding,
+        band,
+        to_renewal,
+    ) in per_account:
         stage_facts = StageFacts(is_live, gone, onboarding, band, to_renewal)
-        change = next_stage(account.lifecycle_stage, stage_facts)
+        change = next_stage(stage, stage_facts)
         if change is not None:
-            moves.append((account, *change))
+            moves.append((int(db_id), external_id, stage, *change))
     _record_moves(session, moves, as_of, actor)
     return len(moves)
 
 
 def _record_moves(
-    session: Session, moves: list[tuple[Any, str, str]], as_of: dt.date, actor: str
+    session: Session,
+    moves: list[tuple[int, str, str, str, str]],
+    as_of: dt.date,
+    actor: str,
 ) -> None:
-    """Bulk writes: the first run over a large book may move every account."""
+    """Bulk writes: the first run over a large book may move every account.
+
+    ``moves`` are (database id, external id, from stage, to stage, reason).
+    """
     if not moves:
         return
-    session.execute(
-        update(Account),
-        [
-            {"id": int(account.id), "lifecycle_stage": stage}
-            for account, stage, _ in moves
-        ],
+    db_ids, external_ids, before, after, reasons = map(list, zip(*moves, strict=True))
+    count = len(moves)
+    update_columns(
+        session,
+        Account.__table__,
+        "id",
+        {"id": db_ids, "lifecycle_stage": after},
     )
-    session.execute(
-        insert(LifecycleChange),
-        [
-            {
-                "account_id": int(account.id),
-                "from_stage": account.lifecycle_stage,
-                "stage": stage,
-                "changed_on": as_of,
-                "changed_by": actor,
-                "reason": reason,
-            }
-            for account, stage, reason in moves
-        ],
+    insert_columns(
+        session,
+        LifecycleChange.__table__,
+        {
+            "account_id": db_ids,
+            "from_stage": before,
+            "stage": after,
+            "changed_on": [as_of] * count,
+            "changed_by": [actor] * count,
+            "reason": reasons,
+        },
     )
-    session.execute(
-        insert(AuditEntry),
-        [
-            {
-                "actor": actor,
-                "action": "lifecycle.changed",
-                "entity": "account",
-                "entity_id": account.account_id,
-                "detail": {"from": account.lifecycle_stage, "to": stage, "why": reason},
-            }
-            for account, stage, reason in moves
-        ],
+    insert_columns(
+        session,
+        AuditEntry.__table__,
+        {
+            "actor": [actor] * count,
+            "action": ["lifecycle.changed"] * count,
+            "entity": ["account"] * count,
+            "entity_id": external_ids,
+            "detail": [
+                {"from": old, "to": new, "why": why}
+                for old, new, why in zip(before, after, reasons, strict=True)
+            ],
+        },
     )
 
 

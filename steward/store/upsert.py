@@ -72,6 +72,9 @@ def _execute(
     count = len(columns[names[0]]) if names else 0
     if not count:
         return
+    # Objects added to the session go in first, as they would before an ORM
+    # statement: ids (audit entries, say) keep the order things happened.
+    session.flush()
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "sqlite":
