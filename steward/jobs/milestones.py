@@ -20,7 +20,7 @@ from steward.metrics.catalogue import EventTaxonomy, day_number
 from steward.metrics.facts import AccountFacts, plain_rows
 from steward.metrics.signals import available_signals, milestone_signals
 from steward.store.models import MilestoneState
-from steward.store.upsert import upsert
+from steward.store.upsert import upsert_columns
 from steward.workspace import Workspace
 
 _WHY = {
@@ -45,7 +45,8 @@ class Raised:
 
 @dataclass
 class JourneyOutcome:
-    states: list[dict[str, Any]] = field(default_factory=list)
+    # The milestone_states rows as columns (name -> one value per row).
+    states: dict[str, list[Any]] = field(default_factory=lambda: _columns())
     raised: list[Raised] = field(default_factory=list)
     open_accounts: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
@@ -55,12 +56,8 @@ class JourneyOutcome:
         return sum(1 for item in self.raised if item.alert.kind == "missed")
 
     def write(self, session: Session) -> None:
-        upsert(
-            session,
-            MilestoneState.__table__,
-            self.states,
-            ["account_id", "journey", "milestone"],
-        )
+        keys = ["account_id", "journey", "milestone"]
+        upsert_columns(session, MilestoneState.__table__, self.states, keys)
 
     def tasks(self, session: Session) -> list[TaskSpec]:
         return [_task(session, item) for item in self.raised]
@@ -164,7 +161,8 @@ def _evaluate_scope(
     blind = table["key"].isin(unmeasured)
     table.loc[blind, "status"] = "not_measured"
     table.loc[blind, "overdue_business_days"] = 0
-    outcome.states.extend(_state_rows(journey, table, started, as_of))
+    for name, values in _state_columns(journey, table, started, as_of).items():
+        outcome.states[name].extend(values)
     reached = table.groupby("account")["achieved_on"].count().to_numpy()
     unreached = reached < len(journey.milestones)
     young = scope["age"].to_numpy() < journey.window_days
@@ -212,47 +210,43 @@ def _days(numbers: np.ndarray) -> np.ndarray:
     return days
 
 
-def _state_rows(
+STATE_COLUMNS = (
+    "account_id",
+    "journey",
+    "milestone",
+    "position",
+    "started_on",
+    "due_on",
+    "achieved_on",
+    "status",
+    "days_to_value",
+    "overdue_business_days",
+    "evaluated_on",
+)
+
+
+def _columns() -> dict[str, list[Any]]:
+    return {name: [] for name in STATE_COLUMNS}
+
+
+def _state_columns(
     journey: Journey, table: pd.DataFrame, started: np.ndarray, as_of: dt.date
-) -> list[dict[str, Any]]:
-    columns = zip(
-        table["account_id"].astype(int).tolist(),
-        table["key"].tolist(),
-        table["position"].astype(int).tolist(),
-        _dates(started[table["account"].to_numpy()]),
-        _dates(table["due_on"].to_numpy()),
-        _dates(table["achieved_on"].to_numpy()),
-        table["status"].tolist(),
-        table["days_to_value"].astype(int).tolist(),
-        table["overdue_business_days"].astype(int).tolist(),
-        strict=True,
-    )
-    return [
-        {
-            "account_id": account_id,
-            "journey": journey.name,
-            "milestone": key,
-            "position": position,
-            "started_on": started_on,
-            "due_on": due_on,
-            "achieved_on": achieved_on,
-            "status": status,
-            "days_to_value": None if to_value < 0 else to_value,
-            "overdue_business_days": late,
-            "evaluated_on": as_of,
-        }
-        for (
-            account_id,
-            key,
-            position,
-            started_on,
-            due_on,
-            achieved_on,
-            status,
-            to_value,
-            late,
-        ) in columns
-    ]
+) -> dict[str, list[Any]]:
+    count = len(table)
+    to_value = table["days_to_value"].astype(int).tolist()
+    return {
+        "account_id": table["account_id"].astype(int).tolist(),
+        "journey": [journey.name] * count,
+        "milestone": table["key"].tolist(),
+        "position": table["position"].astype(int).tolist(),
+        "started_on": _dates(started[table["account"].to_numpy()]),
+        "due_on": _dates(table["due_on"].to_numpy()),
+        "achieved_on": _dates(table["achieved_on"].to_numpy()),
+        "status": table["status"].tolist(),
+        "days_to_value": [None if days < 0 else days for days in to_value],
+        "overdue_business_days": table["overdue_business_days"].astype(int).tolist(),
+        "evaluated_on": [as_of] * count,
+    }
 
 
 def _dates(values: np.ndarray) -> list[dt.date | None]:

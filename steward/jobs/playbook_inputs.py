@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -257,25 +258,52 @@ def _group(pairs: Any) -> dict[int, tuple[Dated, ...]]:
 
 
 def milestone_facts(
-    states: list[dict[str, Any]], titles: dict[tuple[str, str], str]
+    states: Mapping[str, Sequence[Any]], titles: dict[tuple[str, str], str]
 ) -> dict[int, tuple[MilestoneFact, ...]]:
-    """The journey step's milestone state rows, as facts per account.
+    """The journey step's milestone state rows (as columns), as facts per account.
 
     ``titles`` maps (journey, milestone key) to the milestone's title.
     """
     grouped: dict[int, list[MilestoneFact]] = defaultdict(list)
-    for row in states:
-        grouped[int(row["account_id"])].append(
+    rows = zip(
+        *(
+            states[name]
+            for name in (
+                "account_id",
+                "journey",
+                "milestone",
+                "position",
+                "started_on",
+                "due_on",
+                "achieved_on",
+                "status",
+                "overdue_business_days",
+            )
+        ),
+        strict=True,
+    )
+    for (
+        account_id,
+        journey,
+        key,
+        position,
+        started,
+        due,
+        achieved,
+        status,
+        late,
+    ) in rows:
+        grouped[int(account_id)].append(
             MilestoneFact(
-                journey=row["journey"],
-                key=row["milestone"],
-                title=titles.get((row["journey"], row["milestone"]), row["milestone"]),
-                position=int(row["position"]),
-                started_on=row["started_on"],
-                due_on=row["due_on"],
-                achieved_on=row["achieved_on"],
-                status=row["status"],
-                overdue_business_days=int(row["overdue_business_days"]),
+                journey=journey,
+                key=key,
+                title=titles.get((journey, key), key),
+                position=int(position),
+                started_on=started,
+                due_on=due,
+                achieved_on=achieved,
+                status=status,
+                overdue_business_days=int(late),
             )
         )
     return {key: tuple(value) for key, value in grouped.items()}

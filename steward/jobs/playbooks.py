@@ -54,7 +54,8 @@ class Day:
     facts: AccountFacts
     live: pd.DataFrame
     scores: pd.DataFrame
-    journey_states: list[dict[str, Any]]
+    # The journey step's milestone_states rows, as columns.
+    journey_states: dict[str, list[Any]]
     con: ibis.BaseBackend
     events: ibis.Table
 
