@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, TypeDecorator, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, sqltypes
+from sqlalchemy.types import TypeEngine
 
 Columns = Mapping[str, Sequence[Any]]
 KEY = "key_"
@@ -91,8 +92,26 @@ def _execute(
             values = _defaults(table.c[name], fill, count)
         kind = compiled.binds[name].type
         process = kind.dialect_impl(dialect).bind_processor(dialect)
-        converted.append(values if process is None else [process(v) for v in values])
+        if process is None:
+            converted.append(values)
+        elif _repeats(kind):
+            converted.append(_converted(values, process))
+        else:
+            converted.append([process(value) for value in values])
     connection.exec_driver_sql(str(compiled), list(zip(*converted, strict=True)))
+
+
+def _repeats(kind: TypeEngine) -> bool:
+    """Dates and times: they repeat down a column (the day of the run, a start
+    date), and SQLite's conversion of each is string formatting in Python."""
+    base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    return isinstance(base, sqltypes.Date | sqltypes.DateTime | sqltypes.Time)
+
+
+def _converted(values: Sequence[Any], process: Any) -> list[Any]:
+    """``process`` of each value, computed once per distinct value."""
+    once = {value: process(value) for value in set(values)}
+    return [once[value] for value in values]
 
 
 def _defaults(column: Any, fill: str, count: int) -> list[Any]:
