@@ -36,7 +36,7 @@ from steward.playbooks.settings import AutomationSettings, load_automation_setti
 from steward.scoring import expansion as readiness
 from steward.store.automation import EmailEvent, ExpansionScore, PlaybookRun
 from steward.store.models import HealthScore
-from steward.store.upsert import upsert
+from steward.store.upsert import upsert_columns
 from steward.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,8 @@ def playbook_step(
     inputs, expansion_rows = _inputs(
         session, workspace, day, playbooks, automation, expansion
     )
-    upsert(session, ExpansionScore.__table__, expansion_rows, ["account_id", "as_of"])
+    keys = ["account_id", "as_of"]
+    upsert_columns(session, ExpansionScore.__table__, expansion_rows, keys)
     states = assemble(inputs, automation.tiers)
     emails = EmailTemplates(workspace.emails_dir)
     tools = Tools(emails, unsubscribe_link(workspace.settings))
@@ -194,7 +195,7 @@ def _inputs(
     playbooks: list[Playbook],
     automation: AutomationSettings,
     expansion: readiness.ExpansionConfig,
-) -> tuple[Inputs, list[dict[str, Any]]]:
+) -> tuple[Inputs, dict[str, list[Any]]]:
     as_of = day.as_of
     accounts = reads.account_frame(session, day.facts)
     ids = pd.Series(accounts.index, index=accounts["external_id"])
@@ -241,17 +242,13 @@ def _inputs(
         contacts=reads.contacts(session),
     )
     parts = readiness.parts_of(expansion, metrics, scored)
-    rows = [
-        {
-            "account_id": int(account_id),
-            "as_of": as_of,
-            "score": None if pd.isna(score) else float(score),
-            "parts": part,
-        }
-        for account_id, score, part in zip(
-            scored.index, scored["score"], parts, strict=True
-        )
-    ]
+    score = scored["score"].to_numpy(dtype="float64")
+    rows = {
+        "account_id": scored.index.astype("int64").tolist(),
+        "as_of": [as_of] * len(scored),
+        "score": [None if value != value else value for value in score.tolist()],
+        "parts": parts,
+    }
     return inputs, rows
 
 
