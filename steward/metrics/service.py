@@ -17,7 +17,7 @@ from steward.metrics.catalogue import (
     event_metrics_as_of,
     last_active_before,
 )
-from steward.metrics.facts import AccountFacts
+from steward.metrics.facts import AccountFacts, is_in
 
 
 def metrics_as_of(
@@ -58,9 +58,8 @@ def _usage_from_events(
 ) -> pd.DataFrame:
     table = events.table(con)
     usage = con.execute(event_metrics_as_of(table, as_of, window_days, tx))
-    quiet = facts.accounts.loc[
-        ~facts.accounts["account_id"].isin(usage["account_id"]), ["account_id"]
-    ]
+    active = is_in(facts.accounts["account_id"], usage["account_id"])
+    quiet = facts.accounts.loc[~active, ["account_id"]]
     if len(quiet):
         start = day_number(as_of) - window_days + 1
         earlier = con.execute(last_active_before(table, start, ibis.memtable(quiet)))
