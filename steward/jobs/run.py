@@ -10,9 +10,11 @@ outbox messages by idempotency key. Messages are delivered after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -81,6 +83,36 @@ def run_daily(
     on_step: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Score every live account on ``as_of`` and raise what needs doing."""
+    with _collector_paused():
+        return _run(workspace, as_of, scorecard, on_step)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the run, back as it was after.
+
+    The run builds millions of small objects that live to its end (a state
+    per account, rows as lists) and the collector walked them again and
+    again: at 100,000 accounts, 1.2 s of the next day's 12 s and 2.7 s of the
+    first run's 28 s, with the same peak memory. Frames and rows are freed
+    by reference counting as before; cycles wait for the end of the run,
+    in the whole process (under ``steward serve``, its requests' too).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(
+    workspace: Workspace,
+    as_of: dt.date,
+    scorecard: str,
+    on_step: Callable[[str], None] | None,
+) -> RunSummary:
     started = time.perf_counter()
     step = on_step or (lambda name: None)
     summary = RunSummary(as_of=as_of)
