@@ -38,6 +38,8 @@ class Applying:
     tasks: int = 0
     messages: int = 0
     stage_moves: dict[int, str] = field(default_factory=dict)
+    # Each CSM's manager, looked up once a run: nothing in it changes users.
+    managers: dict[int | None, int | None] = field(default_factory=dict)
 
 
 def apply_firing(session: Session, firing: Firing, work: Applying) -> PlaybookRun:
@@ -115,7 +117,7 @@ def _task(
     actor: str,
     work: Applying,
 ) -> dict[str, Any]:
-    assignee_id, role, note = _assignee(session, effect.assignee, state)
+    assignee_id, role, note = _assignee(session, effect.assignee, state, work)
     spec = TaskSpec(
         occurrence_key=effect.key,
         kind=effect.kind,
@@ -137,7 +139,7 @@ def _task(
 
 
 def _assignee(
-    session: Session, who: str, state: AccountState | None
+    session: Session, who: str, state: AccountState | None, work: Applying
 ) -> tuple[int | None, str | None, str]:
     """(user id, role, a note when nobody fits) for csm, ae, manager or an email."""
     csm_id = state.csm_id if state else None
@@ -147,7 +149,9 @@ def _assignee(
         ae_id = state.ae_id if state else None
         return ae_id, "ae", "" if ae_id else " (no AE assigned)"
     if who == "manager":
-        manager = manager_of(session, csm_id)
+        if csm_id not in work.managers:
+            work.managers[csm_id] = manager_of(session, csm_id)
+        manager = work.managers[csm_id]
         return manager, "manager", "" if manager else " (no manager in the store)"
     user = session.scalar(select(User.id).where(User.email == who))
     return user, None, "" if user else f" (no user {who}: unassigned)"

@@ -60,7 +60,8 @@ class JourneyOutcome:
         upsert_columns(session, MilestoneState.__table__, self.states, keys)
 
     def tasks(self, session: Session) -> list[TaskSpec]:
-        return [_task(session, item) for item in self.raised]
+        managers: dict[int | None, int | None] = {}
+        return [_task(session, item, managers) for item in self.raised]
 
 
 def evaluate_journeys(
@@ -258,7 +259,10 @@ def _int(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def _task(session: Session, item: Raised) -> TaskSpec:
+def _task(
+    session: Session, item: Raised, managers: dict[int | None, int | None]
+) -> TaskSpec:
+    """The task of one alert; ``managers`` keeps each CSM's manager once found."""
     alert = item.alert
     key = (
         f"journey:{item.journey.name}:{item.account_db_id}:"
@@ -284,6 +288,8 @@ def _task(session: Session, item: Raised) -> TaskSpec:
             priority="high",
             source=f"journey:{item.journey.name}",
         )
+    if item.csm_id not in managers:
+        managers[item.csm_id] = manager_of(session, item.csm_id)
     titles = ", ".join(by_key[key_].title for key_ in alert.milestones)
     return TaskSpec(
         occurrence_key=key,
@@ -297,7 +303,7 @@ def _task(session: Session, item: Raised) -> TaskSpec:
             "account needs a manager's attention and a recovery plan."
         ),
         account_id=item.account_db_id,
-        assignee_id=manager_of(session, item.csm_id),
+        assignee_id=managers[item.csm_id],
         role="manager",
         due_on=alert.due_on,
         priority="urgent",
