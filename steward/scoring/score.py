@@ -193,12 +193,16 @@ def contributions_by_account(
     present = ~np.isnan(log_odds_matrix(scorecard, metrics))
     per_factor = []
     for i, factor in enumerate(scorecard.factors):
-        values = metrics[factor.metric].tolist()
+        column = metrics[factor.metric]
+        values = column.tolist()
+        if column.dtype.kind not in "biuf":
+            # Numbers come out of tolist as plain Python values already.
+            values = [_plain(value) for value in values]
         points = scored[f"points.{factor.metric}"].to_numpy(dtype=float).tolist()
         known = present[:, i].tolist()
         per_factor.append(
             [
-                {"value": _plain(v) if k else None, "points": p, "missing": not k}
+                {"value": v if k else None, "points": p, "missing": not k}
                 for v, p, k in zip(values, points, known, strict=True)
             ]
         )
