@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from steward.metrics.catalogue import day_number, from_day_number, with_day
+from steward.metrics.catalogue import day_number, from_day_numbers, with_day
 from steward.metrics.facts import AccountFacts, day_of, flags, plain_rows
 from steward.playbooks.settings import Portal
 from steward.playbooks.state import ContactInfo, Dated, MilestoneFact, Person
@@ -69,10 +69,7 @@ def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
     )
     frame = base.merge(extra, on="id", how="left").set_index("id")
     starts = facts.start_days
-    frame["started_on"] = [
-        None if pd.isna(day) else from_day_number(int(day))
-        for day in frame["external_id"].map(starts)
-    ]
+    frame["started_on"] = from_day_numbers(frame["external_id"].map(starts))
     return frame
 
 
@@ -98,7 +95,7 @@ def renewal_days(facts: AccountFacts, as_of: dt.date) -> pd.Series:
     today = day_number(as_of)
     running = (start <= today) & (end >= today)
     ends = end[running].groupby(contracts.loc[running, "account_id"]).max()
-    return ends.map(lambda day: from_day_number(int(day)))
+    return pd.Series(from_day_numbers(ends), index=ends.index, dtype=object)
 
 
 def people(session: Session) -> dict[int, Person]:

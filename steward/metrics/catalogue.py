@@ -9,9 +9,11 @@ from 1970-01-01 (integers work the same on every engine); a trailing window of
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from steward.metrics.definitions import (
     ADDITIVE,
@@ -33,6 +35,15 @@ def day_number(day: dt.date) -> int:
 
 def from_day_number(number: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(number))
+
+
+def from_day_numbers(numbers: Any) -> list[dt.date | None]:
+    """:func:`from_day_number` of a whole column; NaN (no day) gives None."""
+    values = np.asarray(numbers, dtype="float64")
+    days = np.full(values.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    known = ~np.isnan(values)
+    days[known] = values[known].astype("int64").astype("datetime64[D]")
+    return days.astype(object).tolist()
 
 
 def with_day(events: ir.Table) -> ir.Table:
