@@ -226,7 +226,9 @@ def _ids(column: pd.Series) -> list[int | None]:
 
 
 def _days(column: pd.Series) -> list[dt.date | None]:
-    return [_day(value) for value in column.tolist()]
+    # Most values are plain dates already (a datetime is a date too, so by type).
+    date = dt.date
+    return [v if type(v) is date else _day(v) for v in column.tolist()]
 
 
 def _plain(value: Any) -> Any:
