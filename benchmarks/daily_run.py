@@ -10,7 +10,12 @@ then times, each in its own process so peak memory is its own:
   every event (the baseline);
 * ``first run``: ``steward run`` on a fresh store, which also evaluates the
   onboarding journey of every account once;
-* ``next day``: the run of the following day, the steady state a team sees.
+* ``next day``: the run of the following day, the steady state a team sees;
+* ``bare writes``: the rows the next day wrote (health scores with their
+  explanations, expansion scores, milestone states), written again as the
+  day after by one bare sqlite3 executemany per table in one transaction,
+  commit included: what storing a day costs with nothing computed, a floor
+  under any daily run that keeps these rows.
 
 Prints wall time, ratio to the scan and peak RSS of each.
 """
@@ -23,6 +28,7 @@ import json
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -54,6 +60,7 @@ def main() -> None:
         "scan": measure(home, "scan"),
         "first run": measure(home, "run", AS_OF),
         "next day": measure(home, "run", AS_OF + dt.timedelta(days=1)),
+        "bare writes": measure(home, "writes", AS_OF + dt.timedelta(days=1)),
     }
     report(args, results)
 
@@ -209,6 +216,11 @@ def child(what: str, day: str | None) -> None:
 
     workspace = Workspace()
     workspace.store.upgrade()  # a store built by an older Steward: not timed
+    if what == "writes":
+        workspace.close()
+        seconds = bare_writes(Path(os.environ["STEWARD_HOME"]) / "steward.db", day)
+        print(json.dumps({"seconds": seconds, "peak_bytes": _peak_rss()}))
+        return
     started = time.perf_counter()
     if what == "scan":
         glob = EventStore(load_settings().events_dir).glob
@@ -218,6 +230,52 @@ def child(what: str, day: str | None) -> None:
     seconds = time.perf_counter() - started
     peak = _peak_rss()
     print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+
+
+# The tables a day's run fills, with the column that carries the day and the
+# key a second write of the same row conflicts on.
+DAY_TABLES = {
+    "health_scores": ("as_of", "account_id, as_of"),
+    "expansion_scores": ("as_of", "account_id, as_of"),
+    "milestone_states": ("evaluated_on", "account_id, journey, milestone"),
+}
+
+
+def bare_writes(db: Path, day: str) -> float:
+    """Seconds to write ``day``'s rows again as the next day, with bare sqlite3.
+
+    The rows are read before the clock starts; the upsert is the statement
+    the run uses (a new row per account for scores, an update of each open
+    milestone), with the store's pragmas.
+    """
+    after = (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    batches = []
+    for table, (column, key) in DAY_TABLES.items():
+        names = [row[1] for row in con.execute(f"PRAGMA table_info({table})")][1:]
+        rows = con.execute(
+            f"SELECT {', '.join(names)} FROM {table} WHERE {column} = ?", [day]
+        ).fetchall()
+        at = names.index(column)
+        rows = [(*row[:at], after, *row[at + 1 :]) for row in rows]
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in key)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        )
+        batches.append((sql, rows))
+    started = time.perf_counter()
+    con.execute("BEGIN")
+    for sql, rows in batches:
+        con.executemany(sql, rows)
+    con.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
 
 
 def _peak_rss() -> int:
