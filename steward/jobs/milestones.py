@@ -55,9 +55,13 @@ class JourneyOutcome:
     def newly_missed(self) -> int:
         return sum(1 for item in self.raised if item.alert.kind == "missed")
 
-    def write(self, session: Session) -> None:
+    def write(self, session: Session, as_of: dt.date) -> None:
+        """Store the states; those stored already by a run of ``as_of`` as they
+        are now are left alone."""
         keys = ["account_id", "journey", "milestone"]
-        upsert_columns(session, MilestoneState.__table__, self.states, keys)
+        stored = MilestoneState.evaluated_on == as_of
+        table = MilestoneState.__table__
+        upsert_columns(session, table, self.states, keys, unless_stored=stored)
 
     def tasks(self, session: Session) -> list[TaskSpec]:
         managers: dict[int | None, int | None] = {}

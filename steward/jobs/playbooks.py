@@ -114,8 +114,9 @@ def playbook_step(
     inputs, expansion_rows = _inputs(
         session, workspace, day, playbooks, automation, expansion
     )
-    keys = ["account_id", "as_of"]
-    upsert_columns(session, ExpansionScore.__table__, expansion_rows, keys)
+    keys, stored = ["account_id", "as_of"], ExpansionScore.as_of == day.as_of
+    table = ExpansionScore.__table__
+    upsert_columns(session, table, expansion_rows, keys, unless_stored=stored)
     states = assemble(inputs, automation.tiers)
     emails = EmailTemplates(workspace.emails_dir)
     tools = Tools(emails, unsubscribe_link(workspace.settings))

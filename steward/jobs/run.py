@@ -167,8 +167,12 @@ def _run(
         step("snapshots")
         ids = facts.accounts.set_index("account_id")["id"]
         rows = health_rows(card, live, scores, ids, as_of)
-        upsert_columns(session, HealthScore.__table__, rows, ["account_id", "as_of"])
-        journeys.write(session)
+        keys = ["account_id", "as_of"]
+        day_stored = HealthScore.as_of == as_of
+        upsert_columns(
+            session, HealthScore.__table__, rows, keys, unless_stored=day_stored
+        )
+        journeys.write(session, as_of)
         changes = stage_changes(session, facts, live, scores, journeys, as_of, ACTOR)
 
         _summarise(summary, live, scores, created, journeys, changes)

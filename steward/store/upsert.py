@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, TypeDecorator, bindparam, update
+from sqlalchemy import Connection, Table, TypeDecorator, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable, sqltypes
+from sqlalchemy.sql import ColumnElement, Executable, sqltypes
 from sqlalchemy.types import TypeEngine
 
 Columns = Mapping[str, Sequence[Any]]
@@ -36,15 +36,26 @@ def upsert(
 
 
 def upsert_columns(
-    session: Session, table: Table, columns: Columns, keys: Sequence[str]
+    session: Session,
+    table: Table,
+    columns: Columns,
+    keys: Sequence[str],
+    *,
+    unless_stored: ColumnElement[bool] | None = None,
 ) -> None:
-    """:func:`upsert` of rows given as equal-length columns, by column name."""
+    """:func:`upsert` of rows given as equal-length columns, by column name.
+
+    With ``unless_stored`` (a condition on ``table`` that picks the rows the
+    new ones may repeat, such as the day's scores), a row stored already with
+    the very same values is not written again (on SQLite): a second run of a
+    day reads its rows instead of rewriting them.
+    """
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     statement = insert(table)
     updates = {name: statement.excluded[name] for name in columns if name not in keys}
     statement = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
-    _execute(session, statement, table, columns, "default")
+    _execute(session, statement, table, columns, "default", unless_stored)
 
 
 def columns_of(names: Sequence[str], rows: Sequence[tuple]) -> dict[str, list]:
@@ -67,7 +78,12 @@ def update_columns(session: Session, table: Table, key: str, columns: Columns) -
 
 
 def _execute(
-    session: Session, statement: Executable, table: Table, columns: Columns, fill: str
+    session: Session,
+    statement: Executable,
+    table: Table,
+    columns: Columns,
+    fill: str,
+    unless_stored: ColumnElement[bool] | None = None,
 ) -> None:
     names = list(columns)
     count = len(columns[names[0]]) if names else 0
@@ -85,8 +101,9 @@ def _execute(
         return
 
     compiled = statement.compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup or [])
     converted = []
-    for name in compiled.positiontup or []:
+    for name in order:
         values = columns.get(name)
         if values is None:
             values = _defaults(table.c[name], fill, count)
@@ -98,7 +115,34 @@ def _execute(
             converted.append(_converted(values, process))
         else:
             converted.append([process(value) for value in values])
-    connection.exec_driver_sql(str(compiled), list(zip(*converted, strict=True)))
+    rows = list(zip(*converted, strict=True))
+    if unless_stored is not None:
+        rows = _new_or_changed(connection, table, order, unless_stored, rows)
+    if rows:
+        connection.exec_driver_sql(str(compiled), rows)
+
+
+def _new_or_changed(
+    connection: Connection,
+    table: Table,
+    order: list[str],
+    where: ColumnElement[bool],
+    rows: list[tuple],
+) -> list[tuple]:
+    """The rows not stored already as they are, compared as the driver's values.
+
+    The stored rows come back from SQLite as the converted values went in
+    (dates and JSON as text, numbers as numbers), so equal tuples mean an
+    equal row.
+    """
+    query = select(*(table.c[name] for name in order)).where(where)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+    )
+    stored = {tuple(row) for row in connection.exec_driver_sql(str(compiled))}
+    if not stored:
+        return rows
+    return [row for row in rows if row not in stored]
 
 
 def _repeats(kind: TypeEngine) -> bool:
