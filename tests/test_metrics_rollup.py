@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -148,10 +149,69 @@ def test_an_unreadable_summary_is_rebuilt_from_the_event_files(tmp_path):
     events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
     as_of = (START + dt.timedelta(days=3)).date()
     rollup.update(events, TX)
-    state = tmp_path / "rollup" / (tmp_path / "rollup" / "current").read_text()
-    (state / "users_keys.npy").write_bytes(b"not a summary")
+    (tmp_path / "rollup" / "users_main_keys.npy").write_bytes(b"not a summary")
 
     fast, full = _both(events, as_of)
 
     pd.testing.assert_frame_equal(fast, full)
     assert fast.loc["A", "logins"] == 1
+
+
+@settings(max_examples=10, deadline=None)
+@given(batches=batches)
+def test_pairs_merged_into_the_main_part_after_every_file_give_the_same(
+    tmp_path_factory, batches
+):
+    events = EventStore(tmp_path_factory.mktemp("events"))
+    as_of = (START + dt.timedelta(days=24)).date()
+    original = rollup.TAIL_MIN
+    rollup.TAIL_MIN = 0  # every new pair makes the tail too long
+    try:
+        for number, rows in enumerate(batches):
+            events.append(_table(rows, 1000 * number))
+            fast, full = _both(events, as_of)
+
+            pd.testing.assert_frame_equal(fast, full)
+        assert len(rollup.update(events, TX).users.tail_keys) == 0
+    finally:
+        rollup.TAIL_MIN = original
+
+
+def test_an_update_cut_short_is_thrown_away_and_rebuilt(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
+    rollup.update(events, TX)
+    # A process killed after changing a day in place, before lifting the mark.
+    (tmp_path / "rollup" / "dirty").write_text("")
+    last = tmp_path / "rollup" / "users_main_last.npy"
+    np.save(last, np.full_like(np.load(last), -1))
+    events.append(_table([("A", "u2", "login", None, 24 * 2, 1)], 10))
+    as_of = (START + dt.timedelta(days=3)).date()
+
+    fast, full = _both(events, as_of)
+
+    pd.testing.assert_frame_equal(fast, full)
+    assert fast.loc["A", "active_users"] == 2
+    assert not (tmp_path / "rollup" / "dirty").exists()
+
+
+def test_events_older_than_the_days_kept_rebuild_the_summary(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
+    events.append(_table([("A", "u1", "login", None, 24 * 20, 1)], 5))
+    later = START + dt.timedelta(days=rollup.KEEP_DAYS + 40)
+    events.append(
+        pa.Table.from_pylist(
+            [_event(9, "C", "u2", "login", later, 1)], schema=EVENT_SCHEMA
+        )
+    )
+    rollup.update(events, TX)  # the first two days are now pruned
+    # A late file with an event from before every day kept.
+    events.append(_table([("B", "u3", "login", None, 24 * 2, 1)], 20))
+    as_of = later.date()
+
+    fast, full = _both(events, as_of)
+
+    pd.testing.assert_frame_equal(fast, full)
+    assert fast.loc["B", "days_since_last_activity"] == rollup.KEEP_DAYS + 38
+    assert "B" in rollup.update(events, TX).accounts

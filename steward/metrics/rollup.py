@@ -1,28 +1,38 @@
 """The daily metric step done incrementally: a summary kept as event files land.
 
-Event files are immutable, so what each adds up to can be kept and folded
-into a summary once, instead of scanning the whole window every day. The
-summary (under ``events/rollup/``) holds, from every file folded in so far:
+Event files are immutable, so what each adds up to can be folded into a
+summary once, instead of scanning the whole window every day. The summary
+(under ``events/rollup/``) holds, from every file folded in so far:
 
-* the accounts seen, each with the last day it was active;
-* per UTC day, one small file of each active account's sums of the additive
-  metrics (the last ``KEEP_DAYS`` days only);
+* the accounts seen (``accounts.arrow``; an account's position is its index
+  in every array below) and each one's last active day;
+* per UTC day with events, the running totals of every account's additive
+  counts up to and including that day (``cum/DAY.npy``), so a window's sums
+  are two reads and a subtraction, whatever its length; value sums, which
+  are floating point, are kept per day for the accounts that have any
+  (``value/DAY.npy``) and added over the window;
 * per account and user, and per account and feature, the last day seen:
-  arrays sorted by a 64-bit hash of the pair, so a new day's pairs are
-  found by binary search and a window's distinct count is one pass.
+  a main part sorted by a 64-bit hash of the pair, updated in place, and a
+  small sorted tail of pairs new since the main part was last rewritten, so
+  a new day costs a binary search per pair and a window's distinct count is
+  one pass.
 
 For a day ``D`` on or after every event folded, the window metrics follow
-exactly: sums over the window's day files, and the users (features) whose
-last day falls in the window. ``usage_as_of`` answers only then, and returns
-``None`` otherwise (a day in the past, a window longer than the days kept),
-so the caller computes from the events. Two different pairs with the same
-hash would be counted once: with 64 bits and ten million pairs the chance
-is about one in three hundred thousand.
+exactly. ``usage_as_of`` answers only then, and returns ``None`` otherwise (a
+day in the past, a window longer than the days kept), so the caller computes
+from the events. Two different pairs with the same hash would be counted
+once: with 64 bits and ten million pairs the chance is about one in three
+hundred thousand.
 
-The summary is a cache: it is rebuilt from the event files when it is
-missing, unreadable, or kept for another event vocabulary. Calls still in
-tracking segments are added for the one answer, never kept: they reach the
-summary once compacted into a file.
+The summary is a cache. It is rebuilt from the event files when it is
+missing, unreadable, kept for another event vocabulary or another DuckDB
+(whose ``hash`` makes the pair keys), or when an update was cut short: a
+``dirty`` mark is written before anything is changed in place and removed
+after, so a process killed mid-update leaves a summary that is thrown away,
+never one that is wrong. It is not made durable against a power cut (nothing
+is fsynced): after one, remove ``events/rollup/`` and it is rebuilt. Calls
+still in tracking segments are added for the one answer, never kept: they
+reach the summary once compacted into a file.
 """
 
 from __future__ import annotations
@@ -32,76 +42,190 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
-from dataclasses import dataclass, field, replace
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from filelock import FileLock
 
-from steward.events.duck import quiet_duckdb
+from steward.events.records import EVENT_SCHEMA
 from steward.events.store import EventStore
 from steward.metrics.catalogue import ADDITIVE, EventTaxonomy, _row_parts, day_number
 
 KEEP_DAYS = 91
-FORMAT = 3
+FORMAT = 4
+# The tail is merged into the main part once it holds this share of it.
+TAIL_SHARE = 0.05
+TAIL_MIN = 10_000
 _COUNTS = tuple(name for name in ADDITIVE if name != "value_total")
 _NO_DAY = np.iinfo(np.int32).min
+_DISTINCT = ("active_users", "feature_breadth")
+_KINDS = ("users", "features")
 
 
-@dataclass(frozen=True)
+# -- pairs (account, user or feature) with their last day ----------------------
+
+
+@dataclass
 class Seen:
-    """Pairs (account, user or feature) sorted by hash, with their last day."""
+    """Pairs sorted by hash, with their account and last day: main part and tail.
 
-    keys: np.ndarray  # uint64, sorted
-    account: np.ndarray  # int32, index into Summary.accounts
-    last: np.ndarray  # int32 day number
+    ``main_last`` may be a writable memory map of the kept file: updating it
+    changes the file, which is why updates happen only under the dirty mark.
+    """
+
+    main_keys: np.ndarray  # uint64, sorted
+    main_account: np.ndarray  # int32
+    main_last: np.ndarray  # int32 day number
+    tail_keys: np.ndarray
+    tail_account: np.ndarray
+    tail_last: np.ndarray
 
     @classmethod
     def empty(cls) -> Seen:
-        none = np.empty(0, dtype=np.int32)
-        return cls(np.empty(0, dtype=np.uint64), none, none.copy())
+        keys, ints = np.empty(0, np.uint64), np.empty(0, np.int32)
+        return cls(keys, ints, ints.copy(), keys.copy(), ints.copy(), ints.copy())
+
+    def __len__(self) -> int:
+        return len(self.main_keys) + len(self.tail_keys)
+
+    def copy(self) -> Seen:
+        """A copy whose days can change without touching any kept file."""
+        return Seen(
+            self.main_keys,
+            self.main_account,
+            np.array(self.main_last),
+            self.tail_keys,
+            self.tail_account,
+            self.tail_last.copy(),
+        )
+
+    def touch(self, keys: np.ndarray, account: np.ndarray, last: np.ndarray) -> None:
+        """Each pair's last day raised to ``last``; pairs never seen go in the tail."""
+        if not len(keys):
+            return
+        # A batch may hold a pair twice under one hash: keep its latest day.
+        order = np.argsort(keys)
+        keys, account, last = keys[order], account[order], last[order]
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        if len(starts) < len(keys):
+            last = np.maximum.reduceat(last, starts)
+            keys, account = keys[starts], account[starts]
+
+        rest = np.ones(len(keys), dtype=bool)
+        for part in ("main", "tail"):
+            sorted_keys = getattr(self, f"{part}_keys")
+            days = getattr(self, f"{part}_last")
+            at = np.searchsorted(sorted_keys, keys)
+            found = at < len(sorted_keys)
+            found[found] = sorted_keys[at[found]] == keys[found]
+            found &= rest
+            days[at[found]] = np.maximum(days[at[found]], last[found])
+            rest &= ~found
+        if rest.any():
+            at = np.searchsorted(self.tail_keys, keys[rest])
+            self.tail_keys = np.insert(self.tail_keys, at, keys[rest])
+            self.tail_account = np.insert(self.tail_account, at, account[rest])
+            self.tail_last = np.insert(self.tail_last, at, last[rest])
+
+    def distinct(self, start: int, size: int) -> np.ndarray:
+        """Per account, the pairs whose last day is ``start`` or later."""
+        main = np.bincount(self.main_account[self.main_last >= start], minlength=size)
+        tail = np.bincount(self.tail_account[self.tail_last >= start], minlength=size)
+        return (main + tail).astype(np.int64)
+
+    def compacted(self, oldest: int) -> Seen:
+        """Main and tail merged into one sorted main part, without pairs older
+        than ``oldest``."""
+        keys = np.concatenate([self.main_keys, self.tail_keys])
+        account = np.concatenate([self.main_account, self.tail_account])
+        last = np.concatenate([self.main_last, self.tail_last])
+        keep = last >= oldest
+        keys, account, last = keys[keep], account[keep], last[keep]
+        order = np.argsort(keys, kind="stable")
+        empty = Seen.empty()
+        return Seen(
+            keys[order],
+            account[order],
+            last[order],
+            empty.tail_keys,
+            empty.tail_account,
+            empty.tail_last,
+        )
 
 
-@dataclass(frozen=True)
-class Day:
-    """One day's sums for the accounts active on it."""
-
-    account: np.ndarray  # int32
-    counts: np.ndarray  # int64, one column per name in _COUNTS
-    value: np.ndarray  # float64
-    rows: np.ndarray  # int64, events that day
+# -- the summary ---------------------------------------------------------------
 
 
 @dataclass
 class Summary:
-    taxonomy: str
+    key: str
+    folder: Path | None = None
     files: list[str] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)
+    # Days with events folded in, ascending; days before the oldest kept
+    # were pruned when ``pruned`` is set (their totals live on in the later
+    # days' running totals).
+    days: list[int] = field(default_factory=list)
+    value_days: list[int] = field(default_factory=list)
+    pruned: bool = False
+    account_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
     last_day: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     users: Seen = field(default_factory=Seen.empty)
     features: Seen = field(default_factory=Seen.empty)
-    day_files: dict[int, str] = field(default_factory=dict)
     # Days changed since loading, not yet written.
-    fresh_days: dict[int, Day] = field(default_factory=dict)
-    folder: Path | None = None
+    fresh_cum: dict[int, np.ndarray] = field(default_factory=dict)
+    fresh_value: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    accounts_changed: bool = False
+
+    @property
+    def accounts(self) -> list[str]:
+        return self.account_ids.to_pylist()
 
     @property
     def latest(self) -> int | None:
-        seen = self.last_day[self.last_day != _NO_DAY]
-        return int(seen.max()) if len(seen) else None
+        return self.days[-1] if self.days else None
 
-    def day(self, number: int) -> Day | None:
-        if number in self.fresh_days:
-            return self.fresh_days[number]
-        name = self.day_files.get(number)
-        if name is None or self.folder is None:
+    def cum(self, number: int) -> np.ndarray | None:
+        """Running totals up to ``number`` (one row per account), from the
+        latest day with events on or before it; None if that day was pruned."""
+        at = int(np.searchsorted(self.days, number, side="right")) - 1
+        if at < 0:
+            return None if self.pruned else _zeros(0)
+        day = self.days[at]
+        if day in self.fresh_cum:
+            return self.fresh_cum[day]
+        assert self.folder is not None
+        return np.load(self.folder / "cum" / f"{day}.npy", mmap_mode="r")
+
+    def value(self, number: int) -> tuple[np.ndarray, np.ndarray] | None:
+        if number in self.fresh_value:
+            return self.fresh_value[number]
+        if self.folder is None or number not in self.value_days:
             return None
-        data = np.load(self.folder / "days" / name, mmap_mode="r")
-        return Day(data["account"], data["counts"], data["value"], data["rows"])
+        table = np.load(self.folder / "value" / f"{number}.npy")
+        return table["account"], table["value"]
+
+
+def _zeros(size: int) -> np.ndarray:
+    return np.zeros((size, 1 + len(_COUNTS)), dtype=np.int64)
+
+
+def _padded(totals: np.ndarray, size: int) -> np.ndarray:
+    """Running totals for ``size`` accounts: accounts seen later had none yet."""
+    if len(totals) == size:
+        return totals
+    out = _zeros(size)
+    out[: len(totals)] = totals
+    return out
 
 
 def usage_as_of(
@@ -110,8 +234,8 @@ def usage_as_of(
     """The usage frame of ``metrics_as_of`` from the summary, or None if it cannot.
 
     Brings the summary up to date with new event files first. Reads under the
-    summary's lock, so another process's update cannot remove a day file
-    this answer is reading.
+    summary's lock, so another process's update cannot change a file this
+    answer is reading.
     """
     if window_days > KEEP_DAYS:
         return None
@@ -119,7 +243,7 @@ def usage_as_of(
         summary = _brought_up_to_date(events, tx)
         pending = events.pending().events
         if pending.num_rows:
-            summary = _fold(summary, _parts(pending, tx))
+            summary = _with_pending(summary, pending, tx)
         end = day_number(as_of)
         latest = summary.latest
         if latest is not None and latest > end:
@@ -141,17 +265,70 @@ def _lock(events: EventStore) -> FileLock:
 
 def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
     folder = events.root / "rollup"
-    summary = _load(folder, _taxonomy_key(tx))
+    summary = _load(folder, _summary_key(tx))
     known = set(summary.files)
     new = [path for path in events.files() if _file_key(path) not in known]
     if not new:
         return summary
-    for path in new:  # one file at a time keeps memory to one file's parts
-        with quiet_duckdb() as con:
-            table = con.read_parquet(str(path)).to_arrow_table()
-        summary = _fold(summary, _parts(table, tx))
-        summary.files = [*summary.files, _file_key(path)]
-    return _save(folder, _pruned(summary))
+    try:
+        _fold_files(folder, summary, new, tx)
+    except _Rebuild:
+        _clear(folder)
+        summary = Summary(summary.key, folder=folder)
+        _fold_files(folder, summary, events.files(), tx)
+    return summary
+
+
+def _fold_files(
+    folder: Path, summary: Summary, paths: list[Path], tx: EventTaxonomy
+) -> None:
+    """Fold ``paths`` into ``summary`` and keep it, under the dirty mark."""
+    _mark_dirty(folder)
+    for kind in _KINDS:
+        seen: Seen = getattr(summary, kind)
+        if isinstance(seen.main_last, np.memmap):
+            path = folder / f"{kind}_main_last.npy"
+            seen.main_last = np.load(path, mmap_mode="r+")
+    with _connection() as con:
+        for path in paths:  # one file at a time keeps memory to one file's parts
+            con.read_parquet(str(path)).create_view("new_events", replace=True)
+            _fold(con, summary, tx)
+            summary.files.append(_file_key(path))
+            _write_days(folder, summary)
+            for kind in _KINDS:
+                seen = getattr(summary, kind)
+                if _tail_too_long(seen):
+                    setattr(summary, kind, seen.compacted(_oldest(summary)))
+    _save(folder, summary)
+
+
+def _oldest(summary: Summary) -> int:
+    """The first day a pair must have been seen on to count in any window kept."""
+    latest = summary.latest
+    return latest - KEEP_DAYS + 1 if latest is not None else 0
+
+
+def _with_pending(summary: Summary, pending: pa.Table, tx: EventTaxonomy) -> Summary:
+    """A copy of ``summary`` with calls still in segments added; nothing kept."""
+    copy = Summary(
+        key=summary.key,
+        folder=summary.folder,
+        files=list(summary.files),
+        days=list(summary.days),
+        value_days=list(summary.value_days),
+        pruned=summary.pruned,
+        account_ids=summary.account_ids,
+        last_day=summary.last_day.copy(),
+        users=summary.users.copy(),
+        features=summary.features.copy(),
+        fresh_cum=dict(summary.fresh_cum),
+        fresh_value=dict(summary.fresh_value),
+    )
+    with _connection() as con:
+        events = pending.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
+        con.from_arrow(events).create_view("new_events", replace=True)
+        _fold(con, copy, tx)
+    return copy
 
 
 def _file_key(path: Path) -> str:
@@ -159,284 +336,391 @@ def _file_key(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
+_local = threading.local()
+
+
+@contextmanager
+def _connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """This thread's DuckDB connection for folding, without progress bars.
+
+    Kept between calls: opening and closing one costs more than a day's fold.
+    """
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        _local.con = con
+    yield con
+
+
 # -- folding new events in ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Parts:
-    daily: pd.DataFrame  # account_id, day, rows, the additive sums
-    users: pd.DataFrame  # account_id, item, last_day
-    features: pd.DataFrame
+@cache
+def _rows_sql(tx_json: str) -> str:
+    """Per event in ``new_events``: its account, user, feature, day and the
+    amounts it adds, as DuckDB SQL.
 
-
-def _parts(table: pa.Table, tx: EventTaxonomy) -> Parts:
-    """What a batch of events adds: per account and day, and per pair."""
-    con = ibis.duckdb.connect()
-    con.raw_sql("SET enable_progress_bar = false")
-    parts = _row_parts(ibis.memtable(table), tx)
-    parts = parts.mutate(day=parts.day.cast("int64"))
-    daily = parts.group_by(["account_id", "day"]).aggregate(
-        rows=parts.count(), **{name: parts[name].sum() for name in ADDITIVE}
+    Built from the catalogue's own Ibis definitions (``_row_parts``) and
+    compiled once per vocabulary, so the summary and the full computation
+    cannot disagree on what an event counts for.
+    """
+    tx = EventTaxonomy.model_validate_json(tx_json)
+    events = ibis.table(ibis.Schema.from_pyarrow(EVENT_SCHEMA), name="new_events")
+    parts = _row_parts(events, tx)
+    rows = parts.select(
+        "account_id",
+        "user_id",
+        "feature_key",
+        day=parts.day.cast("int32"),
+        **{name: parts[name] for name in ADDITIVE},
     )
-    users = (
-        parts.filter(parts.user_id.notnull())
-        .group_by(["account_id", parts.user_id.name("item")])
-        .aggregate(last_day=parts.day.max())
-    )
-    features = (
-        parts.filter(parts.feature_key.notnull())
-        .group_by(["account_id", parts.feature_key.name("item")])
-        .aggregate(last_day=parts.day.max())
-    )
-    return Parts(con.execute(daily), con.execute(users), con.execute(features))
+    return ibis.to_sql(rows, dialect="duckdb")
 
 
-def _fold(summary: Summary, parts: Parts) -> Summary:
-    """A new summary with ``parts`` added; ``summary`` itself is not changed."""
-    accounts = list(summary.accounts)
-    index = pd.Index(accounts)
-    seen_ids = pd.unique(
-        pd.concat(
-            [parts.daily["account_id"], parts.users["account_id"]], ignore_index=True
+def _fold(con: duckdb.DuckDBPyConnection, summary: Summary, tx: EventTaxonomy) -> None:
+    """Add the events of the view ``new_events`` to ``summary``, in place."""
+    con.register("known_accounts", _known(summary.account_ids))
+    parts = con.sql(
+        "select r.*, k.a "
+        f"from ({_rows_sql(tx.model_dump_json())}) r "
+        "left join known_accounts k using (account_id)"
+    ).to_arrow_table()
+    con.register("parts", parts)
+    missing = pc.is_null(parts["a"])
+    if pc.any(missing).as_py():
+        first = len(summary.account_ids)
+        unknown = pc.unique(parts["account_id"].filter(missing)).cast(pa.string())
+        unknown = unknown.take(pc.sort_indices(unknown))
+        summary.account_ids = pa.concat_arrays([summary.account_ids, unknown])
+        summary.accounts_changed = True
+        grown = np.full(len(unknown), _NO_DAY, dtype=np.int32)
+        summary.last_day = np.concatenate([summary.last_day, grown])
+        added = pc.index_in(parts["account_id"], value_set=unknown)
+        a = pc.if_else(missing, pc.add(pc.cast(added, pa.int32()), first), parts["a"])
+        parts = parts.set_column(parts.schema.get_field_index("a"), "a", a)
+        con.register("parts", parts)
+    size = len(summary.account_ids)
+
+    columns = {name: parts[name].to_numpy() for name in ("a", "day", *ADDITIVE)}
+    account, day, counts, value = _per_account_day(columns, size)
+    np.maximum.at(summary.last_day, account, day)
+    _add_to_totals(summary, account, day, counts, size)
+    _add_values(summary, account, day, value)
+
+    for kind, item in (("users", "user_id"), ("features", "feature_key")):
+        pairs = con.execute(
+            f"select a, hash(a, {item}) as key, max(day) as last_day from parts "
+            f"where {item} is not null group by a, {item}"
+        ).fetchnumpy()
+        getattr(summary, kind).touch(
+            np.asarray(pairs["key"], dtype=np.uint64),
+            np.asarray(pairs["a"], dtype=np.int32),
+            np.asarray(pairs["last_day"], dtype=np.int32),
         )
+    con.unregister("parts")
+
+
+# Up to this many (day, account) cells the sums are made by counting into
+# every cell; beyond it (a file spanning many days of a large book), by sorting.
+_DENSE_CELLS = 20_000_000
+
+
+def _per_account_day(
+    columns: dict[str, np.ndarray], size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sums per (account, day), ordered by day then account: the accounts, the
+    days, the row count with the counts (one column each) and the value sums."""
+    a = np.asarray(columns["a"], dtype=np.int64)
+    day = np.asarray(columns["day"], dtype=np.int64)
+    if not len(a):
+        empty = np.empty(0, dtype=np.int32)
+        return empty, empty, _zeros(0), np.empty(0, dtype=np.float64)
+    low = int(day.min())
+    span = int(day.max()) - low + 1
+    key = (day - low) * size + a
+    if span * size <= _DENSE_CELLS:
+        inverse, groups = key, span * size
+        rows = np.bincount(inverse, minlength=groups)
+        present = np.flatnonzero(rows)
+        pick: np.ndarray | slice = present
+    else:
+        present, inverse = np.unique(key, return_inverse=True)
+        groups = len(present)
+        rows = np.bincount(inverse, minlength=groups)
+        pick = slice(None)
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        return np.bincount(inverse, weights=values, minlength=groups)[pick]
+
+    counts = np.column_stack(
+        [rows[pick]]
+        + [np.rint(summed(columns[name])).astype(np.int64) for name in _COUNTS]
+    ).astype(np.int64)
+    value = summed(np.nan_to_num(np.asarray(columns["value_total"], np.float64)))
+    return (
+        (present % size).astype(np.int32),
+        (low + present // size).astype(np.int32),
+        counts,
+        value,
     )
-    unknown = list(seen_ids[index.get_indexer(seen_ids) < 0])
-    accounts += unknown
-    index = pd.Index(accounts)
-    last_day = np.concatenate(
-        [summary.last_day, np.full(len(unknown), _NO_DAY, dtype=np.int32)]
-    )
-
-    daily = parts.daily.assign(a=index.get_indexer(parts.daily["account_id"]))
-    latest = daily.groupby("a")["day"].max()
-    positions = latest.index.to_numpy()
-    last_day[positions] = np.maximum(last_day[positions], latest.to_numpy())
-
-    fresh = dict(summary.fresh_days)
-    for number, rows in daily.groupby("day"):
-        fresh[int(number)] = _add_day(summary.day(int(number)), rows)
-
-    return replace(
-        summary,
-        accounts=accounts,
-        last_day=last_day,
-        users=_add_seen(summary.users, parts.users, index),
-        features=_add_seen(summary.features, parts.features, index),
-        fresh_days=fresh,
-    )
 
 
-def _add_day(old: Day | None, rows: pd.DataFrame) -> Day:
-    frame = pd.DataFrame(
-        {"a": rows["a"].to_numpy(), "rows": rows["rows"].to_numpy()}
-        | {name: rows[name].fillna(0).to_numpy() for name in ADDITIVE}
-    )
-    if old is not None:
-        before = pd.DataFrame(
-            {"a": old.account, "rows": old.rows, "value_total": old.value}
-            | {name: old.counts[:, i] for i, name in enumerate(_COUNTS)}
+def _known(account_ids: pa.Array) -> pa.Table:
+    positions = pa.array(np.arange(len(account_ids), dtype=np.int32))
+    return pa.table({"account_id": account_ids, "a": positions})
+
+
+def _add_to_totals(
+    summary: Summary,
+    account: np.ndarray,
+    day: np.ndarray,
+    counts: np.ndarray,
+    size: int,
+) -> None:
+    """Running totals of every day from the first new one on, new days included.
+
+    Rows come ordered by day, each account at most once per day.
+    """
+    if not len(day):
+        return
+    new_days, starts = np.unique(day, return_index=True)
+    ends = np.append(starts[1:], len(day))
+    first = int(new_days[0])
+    if summary.pruned and (not summary.days or summary.days[0] > first):
+        raise _Rebuild("events older than the oldest day kept")
+    bounds = {int(d): (s, e) for d, s, e in zip(new_days, starts, ends, strict=True)}
+    every = sorted(set(summary.days) | set(bounds))
+    extra = _zeros(size)
+    updated = {}
+    for number in every:
+        if number < first:
+            continue
+        if number in bounds:
+            s, e = bounds[number]
+            extra[account[s:e]] += counts[s:e]
+        # The totals before this batch: of this day, or of the last day before.
+        updated[number] = _padded(np.asarray(summary.cum(number)), size) + extra
+    summary.fresh_cum.update(updated)
+    summary.days = every
+
+
+class _Rebuild(Exception):
+    """The summary cannot take these events: build it again from every file."""
+
+
+def _add_values(
+    summary: Summary, account: np.ndarray, day: np.ndarray, value: np.ndarray
+) -> None:
+    has = value != 0
+    for number in np.unique(day[has]).tolist():
+        on = has & (day == number)
+        accounts, values = account[on], value[on]
+        old = summary.value(number)
+        if old is not None:
+            accounts = np.concatenate([old[0], accounts])
+            values = np.concatenate([old[1], values])
+        summed = pd.Series(values).groupby(accounts, sort=True).sum()
+        summary.fresh_value[number] = (
+            summed.index.to_numpy(dtype=np.int32),
+            summed.to_numpy(dtype=np.float64),
         )
-        frame = pd.concat([before, frame], ignore_index=True)
-    summed = frame.groupby("a", sort=True).sum()
-    return Day(
-        summed.index.to_numpy(dtype=np.int32),
-        summed[list(_COUNTS)].to_numpy(dtype=np.int64),
-        summed["value_total"].to_numpy(dtype=np.float64),
-        summed["rows"].to_numpy(dtype=np.int64),
-    )
-
-
-def _add_seen(seen: Seen, pairs: pd.DataFrame, index: pd.Index) -> Seen:
-    if pairs.empty:
-        return seen
-    keys = _pair_keys(pairs["account_id"], pairs["item"])
-    last = pairs["last_day"].to_numpy(dtype=np.int32)
-    account = index.get_indexer(pairs["account_id"]).astype(np.int32)
-    # A batch may hold a pair twice under one hash: keep its latest day.
-    order = np.lexsort((-last.astype(np.int64), keys))
-    keys, last, account = keys[order], last[order], account[order]
-    first = np.concatenate([[True], keys[1:] != keys[:-1]])
-    keys, last, account = keys[first], last[first], account[first]
-
-    at = np.searchsorted(seen.keys, keys)
-    found = at < len(seen.keys)
-    found[found] = seen.keys[at[found]] == keys[found]
-    merged_last = seen.last.copy()
-    merged_last[at[found]] = np.maximum(merged_last[at[found]], last[found])
-    new = ~found
-    return Seen(
-        np.insert(seen.keys, at[new], keys[new]),
-        np.insert(seen.account, at[new], account[new]),
-        np.insert(merged_last, at[new], last[new]),
-    )
-
-
-def _pair_keys(accounts: pd.Series, items: pd.Series) -> np.ndarray:
-    """A stable 64-bit hash of each (account, item) pair (pandas' SipHash)."""
-    pairs = pd.DataFrame({"account": accounts.to_numpy(), "item": items.to_numpy()})
-    return pd.util.hash_pandas_object(pairs, index=False).to_numpy()
+        if number not in summary.value_days:
+            summary.value_days = sorted([*summary.value_days, number])
 
 
 # -- answering a window -------------------------------------------------------
 
 
-def _usage(summary: Summary, end: int, window_days: int) -> pd.DataFrame:
+def _usage(summary: Summary, end: int, window_days: int) -> pd.DataFrame | None:
     start = end - window_days + 1
-    size = len(summary.accounts)
-    rows = np.zeros(size, dtype=np.int64)
-    counts = np.zeros((size, len(_COUNTS)), dtype=np.int64)
+    size = len(summary.account_ids)
+    top, base = summary.cum(end), summary.cum(start - 1)
+    if top is None or base is None:
+        return None  # the window reaches days no longer kept
+    totals = _padded(np.asarray(top), size) - _padded(np.asarray(base), size)
+    rows = totals[:, 0]
     value = np.zeros(size, dtype=np.float64)
-    for number in range(start, end + 1):
-        day = summary.day(number)
-        if day is None:
-            continue
-        rows[day.account] += day.rows
-        counts[day.account] += day.counts
-        value[day.account] += day.value
+    for number in summary.value_days:
+        if start <= number <= end:
+            accounts, values = summary.value(number)
+            value[accounts] += values
 
     recent = rows > 0
-    ids = np.asarray(summary.accounts, dtype=object)
-    frame = pd.DataFrame(
-        {"account_id": ids[recent], "last_active_day": summary.last_day[recent]}
-        | {name: counts[recent, i] for i, name in enumerate(_COUNTS)}
-        | {
-            "value_total": value[recent],
-            "active_users": _distinct(summary.users, start, size)[recent],
-            "feature_breadth": _distinct(summary.features, start, size)[recent],
-        }
-    )
-    quiet = ~recent & (summary.last_day != _NO_DAY) & (summary.last_day < start)
-    earlier = pd.DataFrame(
-        {"account_id": ids[quiet], "last_active_day": summary.last_day[quiet]}
-    )
-    usage = pd.concat([frame, earlier], ignore_index=True)
+    quiet = ~recent & (summary.last_day != _NO_DAY)
+    ids = summary.account_ids.to_numpy(zero_copy_only=False)
+    active = {
+        "active_users": summary.users.distinct(start, size),
+        "feature_breadth": summary.features.distinct(start, size),
+    }
+    columns: dict[str, np.ndarray] = {
+        "account_id": np.concatenate([ids[recent], ids[quiet]]),
+        "last_active_day": np.concatenate(
+            [summary.last_day[recent], summary.last_day[quiet]]
+        ).astype(np.int64),
+    }
+    quiet_count = int(quiet.sum())
+    for i, name in enumerate(_COUNTS, start=1):
+        columns[name] = _with_gap(totals[recent, i], quiet_count)
+    columns["value_total"] = _with_gap(value[recent], quiet_count)
+    for name in _DISTINCT:
+        columns[name] = _with_gap(active[name][recent], quiet_count)
+    usage = pd.DataFrame(columns)
     usage["account_id"] = usage["account_id"].astype("str")
-    usage["last_active_day"] = usage["last_active_day"].astype("int64")
     return usage[["account_id", "last_active_day", *ADDITIVE, *_DISTINCT]]
 
 
-_DISTINCT = ("active_users", "feature_breadth")
-
-
-def _distinct(seen: Seen, start: int, size: int) -> np.ndarray:
-    inside = seen.last >= start
-    return np.bincount(seen.account[inside], minlength=size).astype(np.int64)
-
-
-def _pruned(summary: Summary) -> Summary:
-    """Without the days, users and features too old for any window kept."""
-    latest = summary.latest
-    if latest is None:
-        return summary
-    oldest = latest - KEEP_DAYS + 1
-
-    def recent(seen: Seen) -> Seen:
-        keep = seen.last >= oldest
-        return Seen(seen.keys[keep], seen.account[keep], seen.last[keep])
-
-    return replace(
-        summary,
-        users=recent(summary.users),
-        features=recent(summary.features),
-        day_files={d: n for d, n in summary.day_files.items() if d >= oldest},
-        fresh_days={d: v for d, v in summary.fresh_days.items() if d >= oldest},
-    )
+def _with_gap(values: np.ndarray, missing: int) -> np.ndarray:
+    """``values`` then ``missing`` NaNs: quiet accounts have no window sums."""
+    return np.concatenate([values.astype(np.float64), np.full(missing, np.nan)])
 
 
 # -- keeping it ---------------------------------------------------------------
 
 
-def _taxonomy_key(tx: EventTaxonomy) -> str:
-    # The format's version goes in the key too: a summary kept by another
-    # version is rebuilt rather than misread.
-    text = json.dumps({"format": FORMAT, **tx.model_dump()}, sort_keys=True)
+def _summary_key(tx: EventTaxonomy) -> str:
+    # The format's version and DuckDB's (its hash makes the pair keys) go in
+    # the key too: a summary kept by another version is rebuilt, not misread.
+    text = json.dumps(
+        {"format": FORMAT, "duckdb": duckdb.__version__, **tx.model_dump()},
+        sort_keys=True,
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-_SEEN = ("keys", "account", "last")
-_DAY = np.dtype(
-    [
-        ("account", np.int32),
-        ("rows", np.int64),
-        ("counts", np.int64, (len(_COUNTS),)),
-        ("value", np.float64),
-    ]
-)
+_VALUE = np.dtype([("account", np.int32), ("value", np.float64)])
+_PARTS = ("keys", "account", "last")
 
 
-def _load(folder: Path, taxonomy: str) -> Summary:
-    """The kept summary, or an empty one if none is kept for this vocabulary."""
-    pointer = folder / "current"
-    if not pointer.exists():
-        return Summary(taxonomy)
-    state = folder / pointer.read_text().strip()
+def _load(folder: Path, key: str) -> Summary:
+    """The kept summary, or an empty one (and an emptied folder) if none can be used."""
+    meta_path = folder / "meta.json"
     try:
-        meta = json.loads((state / "meta.json").read_text())
-        if meta["taxonomy"] != taxonomy:
-            return Summary(taxonomy)  # the vocabulary changed: start again
-
-        def seen(kind: str) -> Seen:
-            arrays = [np.load(state / f"{kind}_{part}.npy") for part in _SEEN]
-            return Seen(*arrays)
-
-        users, features = seen("users"), seen("features")
-        last_day = np.load(state / "last_day.npy")
-    except (OSError, KeyError, ValueError):
-        return Summary(taxonomy)  # unreadable: rebuilt from the event files
+        if (folder / "dirty").exists():
+            raise ValueError("an update was cut short")
+        meta = json.loads(meta_path.read_text())
+        if meta["key"] != key:
+            raise ValueError("kept for another vocabulary or version")
+        with pa.memory_map(str(folder / "accounts.arrow")) as source:
+            account_ids = pa.ipc.open_file(source).read_all()["account_id"]
+        seen = {}
+        for kind in _KINDS:
+            main = [
+                np.load(
+                    folder / f"{kind}_main_{part}.npy",
+                    mmap_mode="r",
+                )
+                for part in _PARTS
+            ]
+            tail = [np.load(folder / f"{kind}_tail_{part}.npy") for part in _PARTS]
+            seen[kind] = Seen(*main, *tail)
+        last_day = np.load(folder / "last_day.npy")
+    except (OSError, KeyError, ValueError, pa.ArrowInvalid):
+        _clear(folder)  # missing or unreadable: rebuilt from the event files
+        return Summary(key, folder=folder)
     return Summary(
-        taxonomy=taxonomy,
-        files=meta["files"],
-        accounts=meta["accounts"],
-        last_day=last_day,
-        users=users,
-        features=features,
-        day_files={int(day): name for day, name in meta["days"].items()},
+        key=key,
         folder=folder,
+        files=meta["files"],
+        days=meta["days"],
+        value_days=meta["value_days"],
+        pruned=meta["pruned"],
+        account_ids=account_ids.combine_chunks(),
+        last_day=last_day,
+        users=seen["users"],
+        features=seen["features"],
     )
 
 
-def _save(folder: Path, summary: Summary) -> Summary:
-    """Write the changed days and a new state folder, then switch in one rename.
-
-    Day files are never overwritten: a changed day gets a new file, and the
-    files no state refers to any more are removed after the switch. Returns
-    the summary as kept.
-    """
-    days = folder / "days"
-    days.mkdir(exist_ok=True)
-    day_files = dict(summary.day_files)
-    for number, day in summary.fresh_days.items():
-        name = f"{number}-{uuid.uuid4().hex[:12]}.npy"
-        table = np.empty(len(day.account), dtype=_DAY)
-        table["account"], table["rows"] = day.account, day.rows
-        table["counts"], table["value"] = day.counts, day.value
-        np.save(days / name, table)
-        day_files[number] = name
-
-    name = f"state-{uuid.uuid4().hex}"
-    state = folder / name
-    state.mkdir()
-    np.save(state / "last_day.npy", summary.last_day)
-    for kind in ("users", "features"):
-        seen = getattr(summary, kind)
-        for part in _SEEN:
-            np.save(state / f"{kind}_{part}.npy", getattr(seen, part))
-    meta = {
-        "taxonomy": summary.taxonomy,
-        "files": summary.files,
-        "accounts": summary.accounts,
-        "days": {str(day): file for day, file in sorted(day_files.items())},
-    }
-    (state / "meta.json").write_text(json.dumps(meta))
-    partial = folder / ".current.partial"
-    partial.write_text(name)
-    os.replace(partial, folder / "current")
-
-    for old in folder.glob("state-*"):
-        if old.name != name:
-            shutil.rmtree(old, ignore_errors=True)
-    wanted = set(day_files.values())
-    for path in days.glob("*"):
-        if path.name not in wanted:
+def _clear(folder: Path) -> None:
+    """Everything but the lock removed: what is left cannot be used."""
+    for path in folder.iterdir() if folder.exists() else []:
+        if path.name == ".lock":
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
             path.unlink(missing_ok=True)
-    return replace(summary, day_files=day_files, fresh_days={}, folder=folder)
+
+
+def _mark_dirty(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dirty").write_text("an update is in progress or was cut short\n")
+
+
+def _write_days(folder: Path, summary: Summary) -> None:
+    """The changed days written and the days too old pruned."""
+    for name in ("cum", "value"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    for number, totals in summary.fresh_cum.items():
+        np.save(folder / "cum" / f"{number}.npy", totals)
+    for number, (accounts, values) in summary.fresh_value.items():
+        table = np.empty(len(accounts), dtype=_VALUE)
+        table["account"], table["value"] = accounts, values
+        np.save(folder / "value" / f"{number}.npy", table)
+    summary.fresh_cum, summary.fresh_value = {}, {}
+    _prune(folder, summary)
+
+
+def _save(folder: Path, summary: Summary) -> None:
+    """Write the pairs, accounts and list of days, then lift the dirty mark.
+
+    A main part still mapped from its file was changed in place and is only
+    flushed; one built in memory (new, or merged with its tail) is written
+    whole.
+    """
+    for kind in _KINDS:
+        seen: Seen = getattr(summary, kind)
+        if isinstance(seen.main_last, np.memmap):
+            seen.main_last.flush()
+        else:
+            for part in _PARTS:
+                path = folder / f"{kind}_main_{part}.npy"
+                partial = folder / f"{kind}_main_{part}.partial.npy"
+                np.save(partial, np.asarray(getattr(seen, f"main_{part}")))
+                os.replace(partial, path)
+        for part in _PARTS:
+            np.save(folder / f"{kind}_tail_{part}.npy", getattr(seen, f"tail_{part}"))
+    np.save(folder / "last_day.npy", summary.last_day)
+    accounts_path = folder / "accounts.arrow"
+    if summary.accounts_changed or not accounts_path.exists():
+        table = pa.table({"account_id": summary.account_ids})
+        with (
+            pa.OSFile(str(accounts_path), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema) as writer,
+        ):
+            writer.write_table(table)
+        summary.accounts_changed = False
+    meta = {
+        "key": summary.key,
+        "files": summary.files,
+        "days": summary.days,
+        "value_days": summary.value_days,
+        "pruned": summary.pruned,
+    }
+    partial = folder / "meta.json.partial"
+    partial.write_text(json.dumps(meta))
+    os.replace(partial, folder / "meta.json")
+    (folder / "dirty").unlink(missing_ok=True)
+
+
+def _tail_too_long(seen: Seen) -> bool:
+    return len(seen.tail_keys) > max(TAIL_MIN, TAIL_SHARE * len(seen.main_keys))
+
+
+def _prune(folder: Path, summary: Summary) -> None:
+    """Drop the days too old for any window kept, but the one just before
+    them: its running totals are the base of the oldest window."""
+    latest = summary.latest
+    if latest is None:
+        return
+    cutoff = latest - KEEP_DAYS
+    older = [d for d in summary.days if d < cutoff]
+    for number in older[:-1]:
+        (folder / "cum" / f"{number}.npy").unlink(missing_ok=True)
+    if len(older) > 1:
+        summary.days = summary.days[len(older) - 1 :]
+        summary.pruned = True
+    for number in [d for d in summary.value_days if d < cutoff]:
+        (folder / "value" / f"{number}.npy").unlink(missing_ok=True)
+    summary.value_days = [d for d in summary.value_days if d >= cutoff]
