@@ -11,6 +11,9 @@ then times, each in its own process so peak memory is its own:
 * ``first run``: ``steward run`` on a fresh store, which also evaluates the
   onboarding journey of every account once;
 * ``next day``: the run of the following day, the steady state a team sees;
+* ``first run`` and ``next day`` again with the incremental metric step
+  (``STEWARD_METRICS_INCREMENTAL=true``, docs/engines.md), the first run
+  folding a year of files into its summary;
 * ``bare writes``: the rows the next day wrote (health scores with their
   explanations, expansion scores, milestone states), written again as the
   day after by one bare sqlite3 executemany per table in one transaction,
@@ -62,6 +65,16 @@ def main() -> None:
         "next day": measure(home, "run", AS_OF + dt.timedelta(days=1)),
         "bare writes": measure(home, "writes", AS_OF + dt.timedelta(days=1)),
     }
+    # The same two runs again from the store as built, with the incremental
+    # metric step (``STEWARD_METRICS_INCREMENTAL``): the first run also
+    # folds a year of event files into the summary.
+    shutil.copyfile(home / "pristine.db", home / "steward.db")
+    incremental = {"STEWARD_METRICS_INCREMENTAL": "true"}
+    results["first run, incremental metrics"] = measure(home, "run", AS_OF, incremental)
+    results["next day, incremental metrics"] = measure(
+        home, "run", AS_OF + dt.timedelta(days=1), incremental
+    )
+    shutil.rmtree(home / "events" / "rollup", ignore_errors=True)
     report(args, results)
 
 
@@ -222,14 +235,20 @@ def child(what: str, day: str | None) -> None:
         print(json.dumps({"seconds": seconds, "peak_bytes": _peak_rss()}))
         return
     started = time.perf_counter()
+    marks: list[tuple[str, float]] = [("load", started)]
     if what == "scan":
         glob = EventStore(load_settings().events_dir).glob
         duckdb.connect().execute(SCAN, {"glob": glob}).fetchall()
     else:
-        run_daily(workspace, dt.date.fromisoformat(day))
-    seconds = time.perf_counter() - started
+        on_step = lambda name: marks.append((name, time.perf_counter()))  # noqa: E731
+        run_daily(workspace, dt.date.fromisoformat(day), on_step=on_step)
+    finished = time.perf_counter()
+    ends = [at for _, at in marks[1:]] + [finished]
+    steps = {name: end - at for (name, at), end in zip(marks, ends, strict=True)}
     peak = _peak_rss()
-    print(json.dumps({"seconds": seconds, "peak_bytes": peak}))
+    print(
+        json.dumps({"seconds": finished - started, "peak_bytes": peak, "steps": steps})
+    )
 
 
 # The tables a day's run fills, with the column that carries the day and the
@@ -290,8 +309,13 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def measure(home: Path, what: str, day: dt.date | None = None) -> dict[str, float]:
-    env = {**os.environ, "STEWARD_HOME": str(home)}
+def measure(
+    home: Path,
+    what: str,
+    day: dt.date | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict[str, float]:
+    env = {**os.environ, "STEWARD_HOME": str(home), **(extra or {})}
     command = [sys.executable, "-m", "benchmarks.daily_run", "--child", what]
     if day:
         command.append(day.isoformat())
@@ -311,6 +335,16 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, float]]) -> No
             f"| {name} | {result['seconds']:.2f} | {result['seconds'] / scan:.2f} "
             f"| {result['peak_bytes'] / 2**20:,.0f} |"
         )
+    runs = [
+        name for name, result in results.items() if len(result.get("steps", {})) > 1
+    ]
+    print()
+    print("Seconds by step of the daily run (load: scorecard and store facts)")
+    print("| step | " + " | ".join(runs) + " |")
+    print("| --- |" + " ---: |" * len(runs))
+    for step in results[runs[0]]["steps"]:
+        cells = " | ".join(f"{results[name]['steps'][step]:.2f}" for name in runs)
+        print(f"| {step} | {cells} |")
 
 
 if __name__ == "__main__":
