@@ -159,13 +159,14 @@ def test_an_unreadable_summary_is_rebuilt_from_the_event_files(tmp_path):
 
 @settings(max_examples=10, deadline=None)
 @given(batches=batches)
-def test_pairs_merged_into_the_main_part_after_every_file_give_the_same(
+def test_files_folded_a_few_rows_at_a_time_with_pairs_merged_give_the_same(
     tmp_path_factory, batches
 ):
     events = EventStore(tmp_path_factory.mktemp("events"))
     as_of = (START + dt.timedelta(days=24)).date()
-    original = rollup.TAIL_MIN
+    original = rollup.TAIL_MIN, rollup.BATCH_ROWS
     rollup.TAIL_MIN = 0  # every new pair makes the tail too long
+    rollup.BATCH_ROWS = 3  # a file's events in batches of three
     try:
         for number, rows in enumerate(batches):
             events.append(_table(rows, 1000 * number))
@@ -174,7 +175,7 @@ def test_pairs_merged_into_the_main_part_after_every_file_give_the_same(
             pd.testing.assert_frame_equal(fast, full)
         assert len(rollup.update(events, TX).users.tail_keys) == 0
     finally:
-        rollup.TAIL_MIN = original
+        rollup.TAIL_MIN, rollup.BATCH_ROWS = original
 
 
 def test_an_update_cut_short_is_thrown_away_and_rebuilt(tmp_path):

@@ -29,10 +29,10 @@ missing, unreadable, kept for another event vocabulary or another DuckDB
 (whose ``hash`` makes the pair keys), or when an update was cut short: a
 ``dirty`` mark is written before anything is changed in place and removed
 after, so a process killed mid-update leaves a summary that is thrown away,
-never one that is wrong. It is not made durable against a power cut (nothing
-is fsynced): after one, remove ``events/rollup/`` and it is rebuilt. Calls
-still in tracking segments are added for the one answer, never kept: they
-reach the summary once compacted into a file.
+never one that is wrong. The mark is fsynced before the first change and
+everything written is fsynced before it is lifted, so a power cut does the
+same. Calls still in tracking segments are added for the one answer, never
+kept: they reach the summary once compacted into a file.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from filelock import FileLock
 
 from steward.events.records import EVENT_SCHEMA
@@ -66,6 +67,8 @@ FORMAT = 4
 # The tail is merged into the main part once it holds this share of it.
 TAIL_SHARE = 0.05
 TAIL_MIN = 10_000
+# Event rows folded in at a time.
+BATCH_ROWS = 2**21
 _COUNTS = tuple(name for name in ADDITIVE if name != "value_total")
 _NO_DAY = np.iinfo(np.int32).min
 _DISTINCT = ("active_users", "feature_breadth")
@@ -290,9 +293,13 @@ def _fold_files(
             path = folder / f"{kind}_main_last.npy"
             seen.main_last = np.load(path, mmap_mode="r+")
     with _connection() as con:
-        for path in paths:  # one file at a time keeps memory to one file's parts
-            con.read_parquet(str(path)).create_view("new_events", replace=True)
-            _fold(con, summary, tx)
+        for path in paths:
+            # A batch of rows at a time keeps memory to one batch's parts,
+            # however large the file (a month of a large book).
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                table = pa.Table.from_batches([batch])
+                con.from_arrow(table).create_view("new_events", replace=True)
+                _fold(con, summary, tx)
             summary.files.append(_file_key(path))
             _write_days(folder, summary)
             for kind in _KINDS:
@@ -644,8 +651,30 @@ def _clear(folder: Path) -> None:
 
 
 def _mark_dirty(folder: Path) -> None:
+    """The mark on disk before anything is changed: a cut-short update shows."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "dirty").write_text("an update is in progress or was cut short\n")
+    _durable(folder / "dirty", b"an update is in progress or was cut short\n")
+    _sync_folder(folder)
+
+
+def _durable(path: Path, data: bytes | np.ndarray) -> None:
+    """``data`` (bytes, or an array as .npy) written to ``path`` and fsynced."""
+    with open(path, "wb") as file:
+        if isinstance(data, bytes):
+            file.write(data)
+        else:
+            np.save(file, data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """The folder's entries (new names, renames) made durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _write_days(folder: Path, summary: Summary) -> None:
@@ -653,11 +682,11 @@ def _write_days(folder: Path, summary: Summary) -> None:
     for name in ("cum", "value"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     for number, totals in summary.fresh_cum.items():
-        np.save(folder / "cum" / f"{number}.npy", totals)
+        _durable(folder / "cum" / f"{number}.npy", np.asarray(totals))
     for number, (accounts, values) in summary.fresh_value.items():
         table = np.empty(len(accounts), dtype=_VALUE)
         table["account"], table["value"] = accounts, values
-        np.save(folder / "value" / f"{number}.npy", table)
+        _durable(folder / "value" / f"{number}.npy", table)
     summary.fresh_cum, summary.fresh_value = {}, {}
     _prune(folder, summary)
 
@@ -677,11 +706,12 @@ def _save(folder: Path, summary: Summary) -> None:
             for part in _PARTS:
                 path = folder / f"{kind}_main_{part}.npy"
                 partial = folder / f"{kind}_main_{part}.partial.npy"
-                np.save(partial, np.asarray(getattr(seen, f"main_{part}")))
+                _durable(partial, np.asarray(getattr(seen, f"main_{part}")))
                 os.replace(partial, path)
         for part in _PARTS:
-            np.save(folder / f"{kind}_tail_{part}.npy", getattr(seen, f"tail_{part}"))
-    np.save(folder / "last_day.npy", summary.last_day)
+            tail = np.asarray(getattr(seen, f"tail_{part}"))
+            _durable(folder / f"{kind}_tail_{part}.npy", tail)
+    _durable(folder / "last_day.npy", summary.last_day)
     accounts_path = folder / "accounts.arrow"
     if summary.accounts_changed or not accounts_path.exists():
         table = pa.table({"account_id": summary.account_ids})
@@ -690,6 +720,8 @@ def _save(folder: Path, summary: Summary) -> None:
             pa.ipc.new_file(sink, table.schema) as writer,
         ):
             writer.write_table(table)
+        with open(accounts_path, "rb+") as file:
+            os.fsync(file.fileno())
         summary.accounts_changed = False
     meta = {
         "key": summary.key,
@@ -699,8 +731,13 @@ def _save(folder: Path, summary: Summary) -> None:
         "pruned": summary.pruned,
     }
     partial = folder / "meta.json.partial"
-    partial.write_text(json.dumps(meta))
+    _durable(partial, json.dumps(meta).encode())
     os.replace(partial, folder / "meta.json")
+    for synced in (folder / "cum", folder / "value", folder):
+        if synced.exists():
+            _sync_folder(synced)
+    # Only now, with everything above on disk: if this is lost, the
+    # summary is merely rebuilt.
     (folder / "dirty").unlink(missing_ok=True)
 
 
