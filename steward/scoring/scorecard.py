@@ -199,6 +199,10 @@ def load_scorecard(path: Path | str) -> Scorecard:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScorecardInvalid(f"scorecard file {path} does not exist") from None
+    except OSError as error:
+        raise ScorecardInvalid(
+            f"scorecard file {path} cannot be read: {error.strerror or error}"
+        ) from None
     except yaml.YAMLError as error:
         raise ScorecardInvalid(
             f"scorecard {path} is not valid YAML: {yaml_problem(error)}"
