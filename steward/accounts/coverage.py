@@ -16,7 +16,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from steward.config_file import read_mapping
 from steward.errors import CoverageInvalid
 
 BUILT_IN = Path(__file__).with_name("coverage.yaml")
@@ -214,11 +214,11 @@ def load_coverage_rules(path: Path) -> CoverageRules:
     path = Path(path)
     if not path.exists():
         path = BUILT_IN
+    raw = read_mapping(
+        path, CoverageInvalid, "coverage rules", CoverageRules, empty_ok=True
+    )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return CoverageRules.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise CoverageInvalid(f"{path}: cannot read coverage rules: {error}") from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

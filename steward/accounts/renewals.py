@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from steward.accounts.listing import running_on
 from steward.accounts.terms import ONE_DAY, next_renewals
 from steward.auth.permissions import book_of
+from steward.config_file import read_mapping
 from steward.errors import CoverageInvalid, InputInvalid
 from steward.store.automation import ExpansionScore
 from steward.store.models import Account, Contract, HealthScore, User
@@ -52,13 +52,11 @@ def load_renewal_settings(path: Path) -> RenewalSettings:
     path = Path(path)
     if not path.exists():
         path = BUILT_IN
+    raw = read_mapping(
+        path, CoverageInvalid, "renewal settings", RenewalSettings, empty_ok=True
+    )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         settings = RenewalSettings.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise CoverageInvalid(
-            f"{path}: cannot read renewal settings: {error}"
-        ) from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from steward.config_file import read_mapping
 from steward.errors import JourneyInvalid
 
 BUILT_IN = Path(__file__).with_name("journeys")
@@ -61,10 +61,7 @@ class Journey(BaseModel):
 
 def load_journey(path: Path) -> Journey:
     """Read and validate a journey file; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise JourneyInvalid(f"{path}: cannot read journey file: {error}") from error
+    raw = read_mapping(path, JourneyInvalid, "journey file", Journey)
     try:
         return Journey.model_validate(raw)
     except ValidationError as error:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from steward.config_file import read_mapping
 from steward.errors import ConfigInvalid
 from steward.metrics.definitions import EventTaxonomy
 
@@ -20,11 +20,11 @@ class EventsConfig(BaseModel):
 
 
 def load_events_config(path: Path) -> EventsConfig:
+    raw = read_mapping(
+        path, ConfigInvalid, "event vocabulary", EventsConfig, empty_ok=True
+    )
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return EventsConfig.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigInvalid(f"{path}: cannot read event vocabulary: {error}") from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

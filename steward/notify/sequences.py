@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +25,7 @@ from pydantic import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from steward.config_file import read_mapping
 from steward.errors import PlaybookInvalid
 from steward.ingest.targets import CONTACT_ROLES
 from steward.notify.outbox import enqueue
@@ -89,11 +89,9 @@ class Sequence(BaseModel):
 
 
 def load_sequence(path: Path) -> Sequence:
+    raw = read_mapping(path, PlaybookInvalid, "sequence file", Sequence)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return Sequence.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise PlaybookInvalid(f"{path}: cannot read sequence file: {error}") from error
     except ValidationError as error:
         from steward.playbooks.model import describe
 

@@ -13,11 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.config_file import read_mapping
 from steward.errors import PlaybookInvalid
 
 BUILT_IN = Path(__file__).with_name("emails")
@@ -89,11 +89,9 @@ def load_email_template(folder: Path, name: str) -> EmailTemplate:
             f"{path}: no such email template; write it, or use one of: "
             f"{known or '(none)'}"
         )
+    raw = read_mapping(path, PlaybookInvalid, "email template", EmailTemplate)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return EmailTemplate.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise PlaybookInvalid(f"{path}: cannot read email template: {error}") from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from steward.config_file import read_mapping
 from steward.errors import PlaybookInvalid
 from steward.playbooks.actions_model import ACTION_TYPES
 
@@ -66,11 +66,11 @@ def load_automation_settings(path: Path) -> AutomationSettings:
     path = Path(path)
     if not path.exists():
         return AutomationSettings()
+    raw = read_mapping(
+        path, PlaybookInvalid, "automation settings", AutomationSettings, empty_ok=True
+    )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         settings = AutomationSettings.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise PlaybookInvalid(f"{path}: cannot read: {error}") from error
     except ValidationError as error:
         from steward.playbooks.model import describe
 

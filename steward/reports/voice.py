@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from steward.config_file import read_mapping
 from steward.errors import ConfigInvalid, InputInvalid
 from steward.reports.spreadsheet import safe_cell
 
@@ -51,13 +51,11 @@ class VoiceConfig(BaseModel):
 def load_voice_config(path: Path) -> VoiceConfig:
     """Read and check a voice file; a missing file means the built-in one."""
     path = Path(path) if Path(path).exists() else BUILT_IN
+    raw = read_mapping(
+        path, ConfigInvalid, "the voice settings", VoiceConfig, empty_ok=True
+    )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return VoiceConfig.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigInvalid(
-            f"{path}: cannot read the voice settings: {error}"
-        ) from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from steward.config_file import read_mapping
 from steward.errors import ScorecardInvalid
 
 BUILT_IN = Path(__file__).with_name("expansion.yaml")
@@ -80,13 +80,9 @@ class ExpansionConfig(BaseModel):
 
 
 def load_expansion_config(path: Path) -> ExpansionConfig:
+    raw = read_mapping(path, ScorecardInvalid, "expansion file", ExpansionConfig)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return ExpansionConfig.model_validate(raw)
-    except (OSError, yaml.YAMLError) as error:
-        raise ScorecardInvalid(
-            f"{path}: cannot read expansion file: {error}"
-        ) from error
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
