@@ -55,8 +55,12 @@ class Workspace:
     def scorecard_path(self, name: str = "default") -> Path:
         return self.config_dir / "scorecards" / f"{name}.yaml"
 
+    @property
+    def journeys_dir(self) -> Path:
+        return self.config_dir / "journeys"
+
     def journey_paths(self) -> list[Path]:
-        return sorted((self.config_dir / "journeys").glob("*.yaml"))
+        return sorted(self.journeys_dir.glob("*.yaml"))
 
     def events_config_path(self) -> Path:
         return self.config_dir / "events.yaml"
@@ -117,7 +121,7 @@ class Workspace:
             self.voice_path(): voice.BUILT_IN,
         }
         folders = {
-            journeys.BUILT_IN: self.config_dir / "journeys",
+            journeys.BUILT_IN: self.journeys_dir,
             playbooks.BUILT_IN: self.playbooks_dir,
             templates.BUILT_IN: self.emails_dir,
             sequences.BUILT_IN: self.sequences_dir,

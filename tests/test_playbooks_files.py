@@ -186,6 +186,40 @@ def test_a_mistake_inside_an_email_template_names_that_file(home, tmp_path):
     )
 
 
+OVERDUE = "name: nudge\ntrigger:\n  kind: milestone_overdue\n  journey: {}\n" + TASK
+# A journey is known by its name field, not its file name.
+ADOPTION = (
+    "name: adoption\nmilestones:\n  - key: first_login\n    title: First login\n"
+    "    signal: first_login\n    due_days: 7\n"
+)
+
+
+def test_a_trigger_naming_an_unknown_journey_lists_the_ones_there_are(home, tmp_path):
+    journeys = home / "config" / "journeys"
+    (journeys / "later.yaml").write_text(ADOPTION)
+    path = tmp_path / "nudge.yaml"
+    path.write_text(OVERDUE.format("later"))
+
+    result = invoke("playbook", "check", path)
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {path}: trigger.journey: no journey named 'later' in {journeys} "
+        "(known: adoption, onboarding)"
+    )
+
+
+def test_a_trigger_naming_a_journey_by_its_name_passes_check(home, tmp_path):
+    (home / "config" / "journeys" / "later.yaml").write_text(ADOPTION)
+    path = tmp_path / "nudge.yaml"
+    path.write_text(OVERDUE.format("adoption"))
+
+    result = invoke("playbook", "check", path)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"ok: {path} (nudge)"
+
+
 def test_check_goes_on_past_a_bad_file_and_fails_at_the_end(home, tmp_path):
     good = home / "config" / "playbooks" / "expansion.yaml"
     bad = tmp_path / "bad.yaml"

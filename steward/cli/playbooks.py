@@ -44,7 +44,7 @@ def check(
         None, help="Playbook files; default: every file in config/playbooks."
     ),
 ) -> None:
-    """Validate playbook files: fields, rules, templates and sequences.
+    """Validate playbook files: fields, rules, templates, sequences and journeys.
 
     Every template is rendered for a made-up account on which the trigger
     fires, so a misspelt name is caught here. Exit status 1 if any file fails.
@@ -64,11 +64,11 @@ def check(
             f"no playbook files given and none in {workspace.playbooks_dir}",
             param_hint="FILES",
         )
-    emails, flows = check_folders(workspace)
+    emails, flows, journeys = check_folders(workspace)
     failed = 0
     for path in paths:
         try:
-            playbook = check_playbook(path, emails, flows)
+            playbook = check_playbook(path, emails, flows, journeys)
         except PlaybookInvalid as error:
             failed += 1
             errors.print(
@@ -95,10 +95,14 @@ def list_() -> None:
     from steward.playbooks.service import check_folders, list_playbooks
 
     workspace = open_workspace()
-    emails, flows = check_folders(workspace)
+    emails, flows, journeys = check_folders(workspace)
     with workspace.store.session() as session:
         rows = list_playbooks(
-            workspace.playbooks_dir, session, emails_dir=emails, sequences_dir=flows
+            workspace.playbooks_dir,
+            session,
+            emails_dir=emails,
+            sequences_dir=flows,
+            journeys_dir=journeys,
         )
     table = Table(title=f"Playbooks in {workspace.playbooks_dir}")
     for column in ("Name", "On", "Trigger", "Actions", "Runs", "Last fired"):

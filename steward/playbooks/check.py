@@ -2,7 +2,8 @@
 
 Beyond the file's own rules, every template the playbook would render is
 rendered for a made-up account on which the trigger fires, so a misspelt
-name fails here and not in a customer's inbox.
+name fails here and not in a customer's inbox; the sequences it enrols in and
+the journey its trigger names must exist.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from steward.errors import PlaybookInvalid
+from steward.errors import JourneyInvalid, PlaybookInvalid
 from steward.journeys.calendar import calendar_for
+from steward.journeys.journey import load_journey
 from steward.metrics.catalogue import CATALOGUE
 from steward.notify.sequences import load_sequences
 from steward.notify.templates import EmailTemplates, load_email_template, render_checked
@@ -36,9 +38,16 @@ SAMPLE_DAY = dt.date(2025, 3, 3)  # a Monday
 BANDS = ("healthy", "neutral", "at_risk", "insufficient_data")
 
 
-def check_playbook(path: Path, emails_dir: Path, sequences_dir: Path) -> Playbook:
-    """Validate ``path`` fully; raises PlaybookInvalid naming file, field and rule."""
+def check_playbook(
+    path: Path, emails_dir: Path, sequences_dir: Path, journeys_dir: Path
+) -> Playbook:
+    """Validate ``path`` fully; raises PlaybookInvalid naming file, field and rule.
+
+    The folders are those the daily run reads: email templates, sequences and
+    journeys (a journey is known by the name field of its file).
+    """
     playbook = load_playbook(path)
+    _check_journey(playbook, path, journeys_dir)
     day, state = sample(playbook)
     calendar = calendar_for(state.country)
     found = occurrences(playbook.trigger, state, day, calendar)
@@ -126,6 +135,29 @@ def _check_email(
         source = getattr(template, field)
         if source is not None:
             render_checked(source, view, f"{where}.template: {file}: {field}")
+
+
+def _check_journey(playbook: Playbook, path: Path, folder: Path) -> None:
+    """A trigger naming a journey no file defines would never fire."""
+    name = getattr(playbook.trigger, "journey", None)
+    if name is None:
+        return
+    known = _journey_names(folder, path)
+    # The trigger's milestones are not checked against the journey's keys: a
+    # misspelt key still passes check and never fires.
+    if name not in known:
+        raise PlaybookInvalid(
+            f"{path}: trigger.journey: no journey named {name!r} in {folder} "
+            f"(known: {', '.join(known) or 'none'})"
+        )
+
+
+def _journey_names(folder: Path, path: Path) -> list[str]:
+    try:
+        journeys = [load_journey(file) for file in sorted(folder.glob("*.yaml"))]
+    except JourneyInvalid as error:
+        raise PlaybookInvalid(f"{path}: a journey file is broken: {error}") from error
+    return sorted(journey.name for journey in journeys)
 
 
 def _sequences(folder: Path, path: Path) -> dict[str, Any]:

@@ -86,14 +86,19 @@ def describe_trigger(trigger: Trigger) -> str:
     )
 
 
-def check_folders(workspace: Workspace) -> tuple[Path, Path]:
-    """The email and sequence folders a check reads: the team's, else built-in."""
+def check_folders(workspace: Workspace) -> tuple[Path, Path, Path]:
+    """The email, sequence and journey folders a check reads.
+
+    Emails and sequences fall back to the built-in ones when the team has no
+    folder; journeys do not, because the daily run reads only the team's.
+    """
     from steward.notify import sequences, templates
 
     emails, flows = workspace.emails_dir, workspace.sequences_dir
     return (
         emails if emails.is_dir() else templates.BUILT_IN,
         flows if flows.is_dir() else sequences.BUILT_IN,
+        workspace.journeys_dir,
     )
 
 
@@ -112,12 +117,13 @@ def list_playbooks(
     *,
     emails_dir: Path | None = None,
     sequences_dir: Path | None = None,
+    journeys_dir: Path | None = None,
 ) -> list[PlaybookSummary]:
     """Every playbook file of the folder, valid or not, with its run counts.
 
-    With the email and sequence folders, validity is that of ``steward
-    playbook check`` (templates rendered, sequences found); without, that of
-    the file alone.
+    With the email, sequence and journey folders, validity is that of
+    ``steward playbook check`` (templates rendered, sequences and journeys
+    found); without, that of the file alone.
     """
     from steward.playbooks.check import check_playbook
 
@@ -137,8 +143,8 @@ def list_playbooks(
         problem = None
         try:
             playbook = load_playbook(path)
-            if emails_dir is not None and sequences_dir is not None:
-                check_playbook(path, emails_dir, sequences_dir)
+            if emails_dir and sequences_dir and journeys_dir:
+                check_playbook(path, emails_dir, sequences_dir, journeys_dir)
         except PlaybookInvalid as error:
             problem = str(error)
         name = playbook.name if playbook else path.stem

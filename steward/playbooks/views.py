@@ -70,9 +70,13 @@ def catalogue(workspace: Workspace, session: Session) -> list[PlaybookSummary]:
     Problems name files from the config folder (``config/emails/...``), not
     by the server's absolute paths.
     """
-    emails, flows = check_folders(workspace)
+    emails, flows, journeys = check_folders(workspace)
     found = list_playbooks(
-        workspace.playbooks_dir, session, emails_dir=emails, sequences_dir=flows
+        workspace.playbooks_dir,
+        session,
+        emails_dir=emails,
+        sequences_dir=flows,
+        journeys_dir=journeys,
     )
     home = f"{workspace.config_dir}{os.sep}"
     return [
