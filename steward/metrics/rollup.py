@@ -188,6 +188,8 @@ class Summary:
     fresh_cum: dict[int, np.ndarray] = field(default_factory=dict)
     fresh_value: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     accounts_changed: bool = False
+    # Day files written in this update and not fsynced yet.
+    unsynced: set[Path] = field(default_factory=set)
 
     @property
     def accounts(self) -> list[str]:
@@ -668,6 +670,16 @@ def _durable(path: Path, data: bytes | np.ndarray) -> None:
         os.fsync(file.fileno())
 
 
+def _unsynced(summary: Summary, path: Path, data: np.ndarray) -> None:
+    """``data`` written to ``path``, to be fsynced by :func:`_save` if still kept.
+
+    A catch-up writes a year of days and prunes most of them again: syncing
+    each as written would cost more than the rest of the catch-up.
+    """
+    np.save(path, data)
+    summary.unsynced.add(path)
+
+
 def _sync_folder(folder: Path) -> None:
     """The folder's entries (new names, renames) made durable."""
     descriptor = os.open(folder, os.O_RDONLY)
@@ -682,11 +694,11 @@ def _write_days(folder: Path, summary: Summary) -> None:
     for name in ("cum", "value"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     for number, totals in summary.fresh_cum.items():
-        _durable(folder / "cum" / f"{number}.npy", np.asarray(totals))
+        _unsynced(summary, folder / "cum" / f"{number}.npy", np.asarray(totals))
     for number, (accounts, values) in summary.fresh_value.items():
         table = np.empty(len(accounts), dtype=_VALUE)
         table["account"], table["value"] = accounts, values
-        _durable(folder / "value" / f"{number}.npy", table)
+        _unsynced(summary, folder / "value" / f"{number}.npy", table)
     summary.fresh_cum, summary.fresh_value = {}, {}
     _prune(folder, summary)
 
@@ -730,6 +742,11 @@ def _save(folder: Path, summary: Summary) -> None:
         "value_days": summary.value_days,
         "pruned": summary.pruned,
     }
+    for path in sorted(summary.unsynced):
+        if path.exists():
+            with open(path, "rb+") as file:
+                os.fsync(file.fileno())
+    summary.unsynced = set()
     partial = folder / "meta.json.partial"
     _durable(partial, json.dumps(meta).encode())
     os.replace(partial, folder / "meta.json")
