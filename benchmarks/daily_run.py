@@ -9,13 +9,14 @@ then times, each in its own process so peak memory is its own:
 * ``scan``: one DuckDB query reading every column the daily run reads, over
   every event (the baseline);
 * ``first run``: ``steward run`` on a fresh store, which also evaluates the
-  onboarding journey of every account once;
+  onboarding journey of every account once and folds a year of event files
+  into the metric summary (docs/engines.md);
 * ``next day``: the run of the following day, after that day's events have
-  arrived as one new file: the steady state a team sees;
-* ``first run`` and ``next day`` again with the metric step computed from
-  the window's events (``STEWARD_METRICS_INCREMENTAL=false``) instead of the
-  kept summary (the default, docs/engines.md), whose catch-up the first run
-  pays;
+  arrived as one new file: the steady state a team sees. Run twice from the
+  same state, alternating with ``next day, metrics from the events``
+  (``STEWARD_METRICS_INCREMENTAL=false``: the window rescanned instead of
+  the summary read); the faster of each pair is shown;
+* ``first run, metrics from the events``: the first run without the summary;
 * ``bare writes``: the rows the next day wrote (health scores with their
   explanations, expansion scores, milestone states), written again as the
   day after by one bare sqlite3 executemany per table in one transaction,
@@ -72,23 +73,35 @@ def main() -> None:
         shutil.rmtree(home / "events" / "rollup", ignore_errors=True)
         shutil.rmtree(landed.parent, ignore_errors=True)
 
-    def arrive() -> None:
-        landed.parent.mkdir(exist_ok=True)
-        shutil.copyfile(arriving, landed)
-
     fresh()
     results = {"scan": measure(home, "scan"), "first run": measure(home, "run", AS_OF)}
-    arrive()
-    results["next day"] = measure(home, "run", next_day)
-    results["bare writes"] = measure(home, "writes", next_day)
-    # The same two runs again from the store as built, with the metric step
-    # computed from the window's events instead of the kept summary.
-    fresh()
+    kept = OUT / "after-first-run"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir()
+    shutil.copyfile(home / "steward.db", kept / "steward.db")
+    shutil.copytree(home / "events" / "rollup", kept / "rollup")
+    landed.parent.mkdir(exist_ok=True)
+    shutil.copyfile(arriving, landed)
+    # The next day from the same state, with the summary (the default) and
+    # with the metric step from the window's events, alternately, twice each.
     full = {"STEWARD_METRICS_INCREMENTAL": "false"}
-    results["first run, metrics from the events"] = measure(home, "run", AS_OF, full)
-    arrive()
-    results["next day, metrics from the events"] = measure(home, "run", next_day, full)
+    runs: dict[str, list[dict]] = {
+        "next day": [],
+        "next day, metrics from the events": [],
+    }
+    for name in [*runs, *runs]:
+        shutil.copyfile(kept / "steward.db", home / "steward.db")
+        shutil.rmtree(home / "events" / "rollup", ignore_errors=True)
+        shutil.copytree(kept / "rollup", home / "events" / "rollup")
+        extra = full if "from the events" in name else None
+        runs[name].append(measure(home, "run", next_day, extra))
+    for name, measured in runs.items():
+        results[name] = min(measured, key=lambda result: result["seconds"])
+    results["bare writes"] = measure(home, "writes", next_day)
     fresh()
+    results["first run, metrics from the events"] = measure(home, "run", AS_OF, full)
+    fresh()
+    shutil.rmtree(kept, ignore_errors=True)
     report(args, results)
 
 
