@@ -198,15 +198,17 @@ def test_an_update_cut_short_is_thrown_away_and_rebuilt(tmp_path):
 
 def test_events_older_than_the_days_kept_rebuild_the_summary(tmp_path):
     events = EventStore(tmp_path)
-    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
-    events.append(_table([("A", "u1", "login", None, 24 * 20, 1)], 5))
     later = START + dt.timedelta(days=rollup.KEEP_DAYS + 40)
-    events.append(
+    for table in (
+        _table([("A", "u1", "login", None, 5, 1)], 0),
+        _table([("A", "u1", "login", None, 24 * 20, 1)], 5),
         pa.Table.from_pylist(
             [_event(9, "C", "u2", "login", later, 1)], schema=EVENT_SCHEMA
-        )
-    )
-    rollup.update(events, TX)  # the first two days are now pruned
+        ),
+    ):
+        events.append(table)
+        kept = rollup.update(events, TX)  # each file folded as it lands
+    assert kept.pruned  # the first day is no longer kept
     # A late file with an event from before every day kept.
     events.append(_table([("B", "u3", "login", None, 24 * 2, 1)], 20))
     as_of = later.date()
@@ -216,3 +218,29 @@ def test_events_older_than_the_days_kept_rebuild_the_summary(tmp_path):
     pd.testing.assert_frame_equal(fast, full)
     assert fast.loc["B", "days_since_last_activity"] == rollup.KEEP_DAYS + 38
     assert "B" in rollup.update(events, TX).accounts
+
+
+def test_a_first_catch_up_reads_only_last_days_from_files_too_old_to_count(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(
+        _table([("A", "u1", "login", None, 5, 1), ("B", "u2", "login", None, 30, 2)], 0)
+    )
+    later = START + dt.timedelta(days=rollup.KEEP_DAYS + 40)
+    recent = [
+        _event(20 + i, "C", f"u{i}", "login", later - dt.timedelta(days=i), 1)
+        for i in range(20)
+    ]
+    events.append(pa.Table.from_pylist(recent, schema=EVENT_SCHEMA))
+    as_of = later.date()
+
+    kept = rollup.update(events, TX)
+    fast, full = _both(events, as_of)
+
+    pd.testing.assert_frame_equal(fast, full)
+    assert rollup.usage_as_of(events, as_of, 14, TX) is not None
+    # The old file was not folded: no day of it is kept, yet its accounts
+    # keep their last active day.
+    assert min(kept.days) > rollup.day_number(START.date()) + 5
+    assert fast.loc["A", "days_since_last_activity"] == rollup.KEEP_DAYS + 40
+    assert fast.loc["B", "days_since_last_activity"] == rollup.KEEP_DAYS + 39
+    assert fast.loc["C", "active_users"] == 14

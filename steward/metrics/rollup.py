@@ -295,6 +295,8 @@ def _fold_files(
             path = folder / f"{kind}_main_last.npy"
             seen.main_last = np.load(path, mmap_mode="r+")
     with _connection() as con:
+        if not summary.files:
+            paths = _without_old_history(con, summary, paths)
         for path in paths:
             # A batch of rows at a time keeps memory to one batch's parts,
             # however large the file (a month of a large book).
@@ -309,6 +311,53 @@ def _fold_files(
                 if _tail_too_long(seen):
                     setattr(summary, kind, seen.compacted(_oldest(summary)))
     _save(folder, summary)
+
+
+def _without_old_history(
+    con: duckdb.DuckDBPyConnection, summary: Summary, paths: list[Path]
+) -> list[Path]:
+    """The files a new summary must fold; older ones give last active days only.
+
+    A file whose every event is more than ``KEEP_DAYS`` days before the
+    latest event (by its Parquet statistics) can count in no window kept, so
+    a first catch-up reads only each account's last day from it, and marks
+    the days before the first folded one as not kept.
+    """
+    spans = {path: _day_span(path) for path in paths}
+    ends = [span[1] for span in spans.values() if span is not None]
+    if not ends:
+        return paths
+    oldest = max(ends) - KEEP_DAYS - 1
+    old = [path for path, span in spans.items() if span and span[1] < oldest]
+    if not old:
+        return paths
+    files = ", ".join("'" + str(path).replace("'", "''") + "'" for path in old)
+    last = con.sql(
+        "select account_id, max(day)::integer as day "
+        f"from read_parquet([{files}]) group by account_id order by account_id"
+    ).to_arrow_table()
+    summary.account_ids = last["account_id"].combine_chunks().cast(pa.string())
+    summary.last_day = last["day"].to_numpy().astype(np.int32)
+    summary.accounts_changed = True
+    summary.files.extend(_file_key(path) for path in old)
+    return [path for path in paths if path not in set(old)]
+
+
+def _day_span(path: Path) -> tuple[int, int] | None:
+    """The first and last ``day`` in a Parquet file, from its statistics."""
+    metadata = pq.ParquetFile(path).metadata
+    names = metadata.schema.names
+    if "day" not in names or metadata.num_row_groups == 0:
+        return None
+    column = names.index("day")
+    lows, highs = [], []
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        lows.append(int(stats.min))
+        highs.append(int(stats.max))
+    return min(lows), max(highs)
 
 
 def _oldest(summary: Summary) -> int:
