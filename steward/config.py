@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # Daily metrics from the kept summary (steward/metrics/rollup.py) instead of
     # rescanning the window's events (docs/engines.md): the same numbers, a
     # day's events folded in once. Its cost is a catch-up on the first run
-    # (about 50 s for a year at 100,000 accounts); false computes every run
+    # (about 25 s for a year at 100,000 accounts); false computes every run
     # from the events.
     metrics_incremental: bool = True
     # How often the tracking API moves its fsynced segments into Parquet.
