@@ -16,7 +16,7 @@ from steward.accounts.tasks import TaskSpec, manager_of
 from steward.journeys import milestones as rules
 from steward.journeys.calendar import calendar_for
 from steward.journeys.journey import Journey, load_journey
-from steward.metrics.catalogue import EventTaxonomy, day_number
+from steward.metrics.catalogue import EventTaxonomy, day_number, day_numbers_as_dates
 from steward.metrics.facts import AccountFacts, plain_rows
 from steward.metrics.signals import available_signals, milestone_signals
 from steward.store.models import MilestoneState
@@ -156,8 +156,10 @@ def _evaluate_scope(
             column = f"seat_activation_{thresholds.index(milestone.threshold)}"
         else:
             column = milestone.signal
-        achieved[milestone.key] = _days(found[column].to_numpy(dtype=float))
-    started = _days(scope["start_day"].to_numpy(dtype=float))
+        achieved[milestone.key] = day_numbers_as_dates(
+            found[column].to_numpy(dtype=float)
+        )
+    started = day_numbers_as_dates(scope["start_day"].to_numpy(dtype=float))
     table = rules.evaluate_many(
         journey, started, scope["country"].to_numpy(dtype=object), achieved, as_of
     )
@@ -205,14 +207,6 @@ def _evaluate_scope(
                     statuses,
                 )
             )
-
-
-def _days(numbers: np.ndarray) -> np.ndarray:
-    """Day numbers (float, NaN for none) as ``datetime64[D]`` with NaT."""
-    days = np.full(numbers.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-    present = ~np.isnan(numbers)
-    days[present] = numbers[present].astype("int64").astype("datetime64[D]")
-    return days
 
 
 STATE_COLUMNS = (

@@ -24,7 +24,7 @@ from steward.jobs import playbook_inputs as reads
 from steward.jobs.playbooks import LOOKBACK_DAYS, load_expansion
 from steward.journeys import milestones as rules
 from steward.journeys.journey import Journey, load_journey
-from steward.metrics.catalogue import CATALOGUE, day_number
+from steward.metrics.catalogue import CATALOGUE, day_number, day_numbers_as_dates
 from steward.metrics.config import load_events_config
 from steward.metrics.facts import load_facts
 from steward.metrics.service import metric_history
@@ -178,7 +178,9 @@ class _History:
                 column = milestone.signal
                 if milestone.signal == "seat_activation":
                     column = f"seat_activation_{thresholds.index(milestone.threshold)}"
-                achieved[milestone.key] = _days(signals[column].to_numpy(dtype=float))
+                achieved[milestone.key] = day_numbers_as_dates(
+                    signals[column].to_numpy(dtype=float)
+                )
             self.journeys.append((journey, base, achieved, blind))
 
     def weeks(
@@ -323,13 +325,6 @@ class _Starts:
 
 def _dates(values: np.ndarray) -> list[dt.date | None]:
     return values.astype("datetime64[D]").astype(object).tolist()
-
-
-def _days(numbers: np.ndarray) -> np.ndarray:
-    days = np.full(numbers.shape, np.datetime64("NaT"), dtype="datetime64[D]")
-    present = ~np.isnan(numbers)
-    days[present] = numbers[present].astype("int64").astype("datetime64[D]")
-    return days
 
 
 def _carry(scores: pd.DataFrame, previous: pd.DataFrame, day: dt.date) -> None:

@@ -37,13 +37,18 @@ def from_day_number(number: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(number))
 
 
-def from_day_numbers(numbers: Any) -> list[dt.date | None]:
-    """:func:`from_day_number` of a whole column; NaN (no day) gives None."""
+def day_numbers_as_dates(numbers: Any) -> np.ndarray:
+    """Day numbers (NaN for none) as a ``datetime64[D]`` array, NaT for none."""
     values = np.asarray(numbers, dtype="float64")
     days = np.full(values.shape, np.datetime64("NaT"), dtype="datetime64[D]")
     known = ~np.isnan(values)
     days[known] = values[known].astype("int64").astype("datetime64[D]")
-    return days.astype(object).tolist()
+    return days
+
+
+def from_day_numbers(numbers: Any) -> list[dt.date | None]:
+    """:func:`from_day_number` of a whole column; NaN (no day) gives None."""
+    return day_numbers_as_dates(numbers).astype(object).tolist()
 
 
 def with_day(events: ir.Table) -> ir.Table:
