@@ -45,7 +45,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -279,19 +279,15 @@ def _oldest(summary: Summary) -> int:
 
 def _with_pending(summary: Summary, pending: pa.Table, tx: EventTaxonomy) -> Summary:
     """A copy of ``summary`` with calls still in segments added; nothing kept."""
-    copy = Summary(
-        key=summary.key,
-        folder=summary.folder,
+    copy = replace(
+        summary,
         files=list(summary.files),
-        days=list(summary.days),
-        value_days=list(summary.value_days),
-        pruned=summary.pruned,
-        account_ids=summary.account_ids,
         last_day=summary.last_day.copy(),
         users=summary.users.copy(),
         features=summary.features.copy(),
         fresh_cum=dict(summary.fresh_cum),
         fresh_value=dict(summary.fresh_value),
+        unsynced=set(),
     )
     with _connection() as con:
         events = pending.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
