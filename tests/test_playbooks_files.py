@@ -220,6 +220,47 @@ def test_a_trigger_naming_a_journey_by_its_name_passes_check(home, tmp_path):
     assert result.output.strip() == f"ok: {path} (nudge)"
 
 
+MILESTONES = (
+    "name: nudge\ntrigger:\n  kind: milestone_overdue\n{journey}"
+    "  milestones: [first_login, {key}]\n" + TASK
+)
+
+
+def test_a_trigger_naming_a_milestone_its_journey_lacks_fails_check(home, tmp_path):
+    (home / "config" / "journeys" / "later.yaml").write_text(ADOPTION)
+    path = tmp_path / "nudge.yaml"
+    path.write_text(MILESTONES.format(journey="  journey: adoption\n", key="frist"))
+
+    result = invoke("playbook", "check", path)
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {path}: trigger.milestones[1]: no milestone 'frist' in journey "
+        "'adoption' (known: first_login)"
+    )
+
+
+def test_without_a_journey_named_milestones_are_looked_for_in_every_journey(
+    home, tmp_path
+):
+    journeys = home / "config" / "journeys"
+    (journeys / "later.yaml").write_text(ADOPTION)
+    path = tmp_path / "nudge.yaml"
+    # seat_activation is the built-in onboarding journey's, not adoption's.
+    path.write_text(MILESTONES.format(journey="", key="seat_activation"))
+    assert invoke("playbook", "check", path).exit_code == 0
+
+    path.write_text(MILESTONES.format(journey="", key="seat_activaton"))
+    result = invoke("playbook", "check", path)
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {path}: trigger.milestones[1]: no milestone 'seat_activaton' in any "
+        f"journey in {journeys} (known: first_core_workflow, first_login, "
+        "seat_activation)"
+    )
+
+
 def test_check_goes_on_past_a_bad_file_and_fails_at_the_end(home, tmp_path):
     good = home / "config" / "playbooks" / "expansion.yaml"
     bad = tmp_path / "bad.yaml"

@@ -3,7 +3,7 @@
 Beyond the file's own rules, every template the playbook would render is
 rendered for a made-up account on which the trigger fires, so a misspelt
 name fails here and not in a customer's inbox; the sequences it enrols in and
-the journey its trigger names must exist.
+the journey and milestones its trigger names must exist.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from steward.errors import JourneyInvalid, PlaybookInvalid
 from steward.journeys.calendar import calendar_for
-from steward.journeys.journey import load_journey
+from steward.journeys.journey import Journey, load_journey
 from steward.metrics.catalogue import CATALOGUE
 from steward.notify.sequences import load_sequences
 from steward.notify.templates import EmailTemplates, load_email_template, render_checked
@@ -138,26 +138,41 @@ def _check_email(
 
 
 def _check_journey(playbook: Playbook, path: Path, folder: Path) -> None:
-    """A trigger naming a journey no file defines would never fire."""
+    """A trigger naming a journey or milestone no file defines would never fire."""
     name = getattr(playbook.trigger, "journey", None)
-    if name is None:
+    wanted = getattr(playbook.trigger, "milestones", None)
+    if name is None and not wanted:
         return
-    known = _journey_names(folder, path)
-    # The trigger's milestones are not checked against the journey's keys: a
-    # misspelt key still passes check and never fires.
-    if name not in known:
+    journeys = _journeys(folder, path)
+    if name is not None and name not in journeys:
         raise PlaybookInvalid(
             f"{path}: trigger.journey: no journey named {name!r} in {folder} "
-            f"(known: {', '.join(known) or 'none'})"
+            f"(known: {', '.join(sorted(journeys)) or 'none'})"
         )
+    # Without a journey named, the trigger watches every journey's milestones.
+    keys = sorted(
+        {
+            milestone.key
+            for journey in ([journeys[name]] if name else journeys.values())
+            for milestone in journey.milestones
+        }
+    )
+    for index, key in enumerate(wanted or []):
+        if key not in keys:
+            where = f"journey {name!r}" if name else f"any journey in {folder}"
+            raise PlaybookInvalid(
+                f"{path}: trigger.milestones[{index}]: no milestone {key!r} in "
+                f"{where} (known: {', '.join(keys) or 'none'})"
+            )
 
 
-def _journey_names(folder: Path, path: Path) -> list[str]:
+def _journeys(folder: Path, path: Path) -> dict[str, Journey]:
+    """The journeys of ``folder`` by their name field."""
     try:
         journeys = [load_journey(file) for file in sorted(folder.glob("*.yaml"))]
     except JourneyInvalid as error:
         raise PlaybookInvalid(f"{path}: a journey file is broken: {error}") from error
-    return sorted(journey.name for journey in journeys)
+    return {journey.name: journey for journey in journeys}
 
 
 def _sequences(folder: Path, path: Path) -> dict[str, Any]:
