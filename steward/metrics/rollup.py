@@ -56,6 +56,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import sqlglot
 from filelock import FileLock
 
 from steward.events.records import EVENT_SCHEMA
@@ -211,7 +212,9 @@ def _fold_files(
         for path in paths:
             # A batch of rows at a time keeps memory to one batch's parts,
             # however large the file (a month of a large book).
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+            columns = list(_rows_columns(tx.model_dump_json()))
+            batches = pq.ParquetFile(path).iter_batches(BATCH_ROWS, columns=columns)
+            for batch in batches:
                 table = pa.Table.from_batches([batch])
                 con.from_arrow(table).create_view("new_events", replace=True)
                 _fold(con, summary, tx)
@@ -341,6 +344,15 @@ def _rows_sql(tx_json: str) -> str:
         **{name: parts[name] for name in ADDITIVE},
     )
     return ibis.to_sql(rows, dialect="duckdb")
+
+
+@cache
+def _rows_columns(tx_json: str) -> tuple[str, ...]:
+    """The event columns :func:`_rows_sql` reads: only these are decoded from
+    a file (the message ids and properties are most of its bytes)."""
+    query = sqlglot.parse_one(_rows_sql(tx_json), read="duckdb")
+    used = {column.name for column in query.find_all(sqlglot.exp.Column)}
+    return tuple(name for name in EVENT_SCHEMA.names if name in used)
 
 
 def _fold(con: duckdb.DuckDBPyConnection, summary: Summary, tx: EventTaxonomy) -> None:
