@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy.special import expit, logit
 from typer.testing import CliRunner
 
 from steward.accounts.coverage import load_coverage_rules
@@ -93,8 +94,28 @@ def _churn_probabilities(home: Path) -> pd.Series:
     return scored["churn_probability"].astype("float64")
 
 
-def test_the_forecast_weights_renewing_arr_by_the_learned_churn_probability(demo):
+def _renewal_risks(home: Path, p: pd.Series) -> pd.Series:
+    """The churn probabilities mapped through the fitted renewal calibration."""
+    card = load_scorecard(home / "config" / "scorecards" / "default.yaml")
+    calibration = card.fit.renewals
+    assert calibration is not None, "the demo's fit learned no renewal calibration"
+    return pd.Series(
+        expit(calibration.intercept + calibration.slope * logit(p)), index=p.index
+    )
+
+
+def _past_year(home: Path) -> pd.DataFrame:
+    return _query(
+        home,
+        "SELECT arr, outcome FROM contracts WHERE outcome IS NOT NULL "
+        f"AND closed_on > '{AS_OF - dt.timedelta(days=365)}' "
+        f"AND closed_on <= '{AS_OF}'",
+    )
+
+
+def test_the_forecast_weights_renewing_arr_by_the_calibrated_renewal_risk(demo):
     p = _churn_probabilities(demo)
+    risk = _renewal_risks(demo, p)
     contracts = _query(
         demo,
         "SELECT c.external_id AS contract, a.external_id AS account, c.start_date, "
@@ -113,22 +134,45 @@ def test_the_forecast_weights_renewing_arr_by_the_learned_churn_probability(demo
     assert body["as_of"] == AS_OF.isoformat()
     for row in body["renewals"]:
         assert row["churn_probability"] == pytest.approx(p[row["account"]], abs=1e-5)
+        assert row["renewal_risk"] == pytest.approx(risk[row["account"]], abs=1e-4)
+    assert body["basis"].startswith("Expected = ARR x (1 - renewal risk), calibrated")
     windows = {w["days"]: w for w in body["forecast"]}
     assert sorted(windows) == [30, 60, 90, 180]
     for days, window in windows.items():
         due = contracts[running & (ends <= pd.Timestamp(AS_OF + dt.timedelta(days)))]
         decided = due["outcome"].notna()
         kept = due["new_arr"].where(due["outcome"] != "churned", 0.0)
-        chance = 1 - due["account"].map(p)
+        chance = 1 - due["account"].map(risk)
         expected = kept[decided].sum() + (due["arr"] * chance)[~decided].sum()
         assert window["contracts"] == len(due)
         assert window["arr"] == pytest.approx(due["arr"].sum())
-        # Stored probabilities carry 6 decimals: at most 1e-6 of the ARR apart.
-        slack = 1e-6 * due["arr"].sum()
+        # Stored probabilities and risks carry 6 decimals.
+        slack = 1e-5 * due["arr"].sum()
         assert window["expected_arr"] == pytest.approx(expected, abs=slack)
         assert window["unscored_arr"] == 0
     # The weighting matters: the riskiest accounts renew for less.
     assert windows[180]["expected_arr"] < windows[180]["arr"]
+
+
+def test_calibrated_renewal_risk_is_nearer_last_years_losses_than_raw(demo):
+    """The health model's 90-day churn probability, averaged over the coming
+    renewals, is far below the share of renewing ARR the company lost last
+    year; the calibrated renewal risk closes most of that gap."""
+    p = _churn_probabilities(demo)
+    risk = _renewal_risks(demo, p)
+    body = json.loads(steward("renewals", "--within", 180, "--format", "json").output)
+    undecided = [row for row in body["renewals"] if row["outcome"] is None]
+    arr = sum(row["arr"] for row in undecided)
+    raw = sum(row["arr"] * p[row["account"]] for row in undecided) / arr
+    calibrated = sum(row["arr"] * risk[row["account"]] for row in undecided) / arr
+    past = _past_year(demo)
+    lost = past.loc[past["outcome"] == "churned", "arr"].sum() / past["arr"].sum()
+
+    # Seed 7 on 2026-06-30: lost 16.6%, raw 2.2%, calibrated 10.8%.
+    print(f"ARR lost: past year {lost:.3f}, raw {raw:.3f}, calibrated {calibrated:.3f}")
+    assert len(undecided) >= 100 and len(past) >= 50
+    assert raw < calibrated < lost + 0.05
+    assert abs(calibrated - lost) < 0.5 * abs(raw - lost)
 
 
 def test_retention_as_a_table_csv_and_json_agree(demo):
@@ -261,7 +305,7 @@ def test_an_outcome_logged_from_the_cli_needs_a_reason_when_lost(copy):
     assert (row["outcome"], row["new_arr"]) == ("churned", 0)
     # Decided: it counts at 0 in the forecast, no longer weighted.
     before_30, after_30 = listed["forecast"][0], after["forecast"][0]
-    weighted = contract["arr"] * (1 - contract["churn_probability"])
+    weighted = contract["arr"] * (1 - contract["renewal_risk"])
     assert after_30["expected_arr"] == pytest.approx(
         before_30["expected_arr"] - weighted, abs=0.02
     )

@@ -4,8 +4,12 @@ A contract is in the renewals view when it runs today and its current term
 ends within the window: its end date when it has one, otherwise the term its
 billing period gives (see :mod:`steward.accounts.terms` for the date rule).
 Each row carries the account's latest health score, churn probability and
-expansion readiness. The forecast weights each contract's ARR by the chance
-the account stays, 1 − churn probability from the learned health model.
+expansion readiness, and its renewal risk: the churn probability calibrated
+on the team's past renewals by ``steward fit``
+(:mod:`steward.scoring.renewal_risk`). The forecast weights each contract's
+ARR by the chance it renews, 1 − renewal risk; where the scorecard has no
+calibration (too few past renewals), 1 − churn probability, which overstates
+what renews where customers leave only at renewal.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from steward.accounts.listing import running_on
 from steward.accounts.terms import ONE_DAY, next_renewals
 from steward.auth.permissions import book_of
 from steward.config_file import read_mapping
-from steward.errors import CoverageInvalid, InputInvalid
+from steward.errors import CoverageInvalid, InputInvalid, ScorecardInvalid
+from steward.scoring.renewal_risk import MIN_PER_CLASS, renewal_risk
+from steward.scoring.scorecard import RenewalCalibration, load_scorecard
 from steward.store.automation import ExpansionScore
 from steward.store.models import Account, Contract, HealthScore, User
 
@@ -91,6 +97,15 @@ class Renewal:
     expansion: float | None
     outcome: str | None
     new_arr: float | None
+    # The calibrated chance of not renewing; None without a calibration.
+    renewal_risk: float | None = None
+
+    @property
+    def risk(self) -> float | None:
+        """What the forecast weighs by: renewal risk, else churn probability."""
+        return (
+            self.churn_probability if self.renewal_risk is None else self.renewal_risk
+        )
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,8 @@ class WindowForecast:
     """The renewals ending within ``days``: their ARR and what is expected to stay.
 
     ``expected_arr`` counts a decided contract at its new ARR (0 when
-    churned) and an undecided one at ARR × (1 − churn probability);
+    churned) and an undecided one at ARR × (1 − its risk, see
+    :attr:`Renewal.risk`);
     ``unscored_arr`` is the undecided ARR with no probability, left out of
     ``expected_arr`` rather than guessed.
     """
@@ -129,8 +145,13 @@ def upcoming_renewals(
     *,
     viewer: User | None = None,
     csm: str | None = None,
+    calibrations: dict[str, RenewalCalibration] | None = None,
 ) -> list[Renewal]:
-    """Contracts running today whose term ends within ``within_days``, soonest first."""
+    """Contracts running today whose term ends within ``within_days``, soonest first.
+
+    ``calibrations`` (scorecard name -> calibration, see
+    :func:`load_calibrations`) give each row its renewal risk.
+    """
     if within_days < 0:
         raise InputInvalid(
             f"within must be 0 or more days, not {within_days}", field="within"
@@ -148,7 +169,53 @@ def upcoming_renewals(
         return []
     due = _with_scores(session, due)
     due = due.sort_values(["ends_on", "account", "contract"])
-    return [_renewal(row, today) for row in due.itertuples(index=False)]
+    found = calibrations or {}
+    return [_renewal(row, today, found) for row in due.itertuples(index=False)]
+
+
+def load_calibrations(folder: Path) -> dict[str, RenewalCalibration]:
+    """The renewal calibration of each scorecard in ``folder`` that has one.
+
+    A scorecard file that does not load gives none here; the daily run and
+    ``steward fit`` report what is wrong with it.
+    """
+    found = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            card = load_scorecard(path)
+        except ScorecardInvalid:
+            continue
+        if card.fit is not None and card.fit.renewals is not None:
+            found[card.name] = card.fit.renewals
+    return found
+
+
+def risk_basis(
+    renewals: list[Renewal], calibrations: dict[str, RenewalCalibration]
+) -> str:
+    """One sentence saying what the forecast's expected ARR is weighted by."""
+    scored = [row for row in renewals if row.churn_probability is not None]
+    plain = sum(row.renewal_risk is None for row in scored)
+    if not calibrations or (scored and plain == len(scored)):
+        return (
+            "Expected = ARR x (1 - churn probability over the health model's "
+            "horizon): no renewal calibration yet (steward fit learns one once "
+            f"{MIN_PER_CLASS} or more past renewals churned and {MIN_PER_CLASS} "
+            "renewed), so read it as an upper bound."
+        )
+    learned = "; ".join(
+        f"{c.observations:,} weekly scores of {c.accounts:,} accounts within the "
+        f"horizon before a renewal ({c.churn_rate:.0%} churned, against a mean "
+        f"churn probability of {c.mean_probability:.0%})"
+        for c in calibrations.values()
+    )
+    sentence = f"Expected = ARR x (1 - renewal risk), calibrated on {learned}."
+    if plain:
+        sentence += (
+            f" {plain} renewal(s) scored by a scorecard without a calibration "
+            "use their churn probability."
+        )
+    return sentence
 
 
 def forecast(renewals: list[Renewal], windows: list[int]) -> list[WindowForecast]:
@@ -164,11 +231,11 @@ def forecast(renewals: list[Renewal], windows: list[int]) -> list[WindowForecast
                 kept = 0.0 if row.outcome == "churned" else (row.new_arr or value)
                 decided += value
                 expected += kept
-            elif row.churn_probability is None:
+            elif row.risk is None:
                 unscored += value
             else:
                 scored += value
-                expected += value * (1.0 - row.churn_probability)
+                expected += value * (1.0 - row.risk)
         sums = (round(value, 2) for value in (arr, decided, scored, expected))
         result.append(WindowForecast(days, len(rows), *sums, round(unscored, 2)))
     return result
@@ -283,6 +350,7 @@ def _with_scores(session: Session, due: pd.DataFrame) -> pd.DataFrame:
             HealthScore.score.label("health"),
             HealthScore.band,
             HealthScore.churn_probability,
+            HealthScore.scorecard,
         ),
         HealthScore,
         ids,
@@ -315,8 +383,15 @@ def _latest(
     return pd.DataFrame(rows, columns=columns)
 
 
-def _renewal(row: object, today: dt.date) -> Renewal:
+def _renewal(
+    row: object, today: dt.date, calibrations: dict[str, RenewalCalibration]
+) -> Renewal:
     ends_on = row.ends_on.date()
+    probability = _number(row.churn_probability)
+    calibration = calibrations.get(_value(row.scorecard))
+    risk = None
+    if probability is not None and calibration is not None:
+        risk = round(renewal_risk(calibration, probability), 6)
     return Renewal(
         contract=row.contract,
         account=row.account,
@@ -331,7 +406,8 @@ def _renewal(row: object, today: dt.date) -> Renewal:
         auto_renew=None if pd.isna(row.auto_renew) else bool(row.auto_renew),
         health=_number(row.health),
         band=_value(row.band),
-        churn_probability=_number(row.churn_probability),
+        churn_probability=probability,
+        renewal_risk=risk,
         expansion=_number(row.expansion),
         outcome=_value(row.outcome),
         new_arr=_number(row.new_arr),

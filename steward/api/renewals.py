@@ -12,7 +12,9 @@ from steward.accounts.outcomes import log_outcome
 from steward.accounts.renewals import (
     current_day,
     forecast,
+    load_calibrations,
     load_renewal_settings,
+    risk_basis,
     upcoming_renewals,
 )
 from steward.api.revenue_schemas import (
@@ -37,15 +39,26 @@ def get_renewals(
 ) -> RenewalsOut:
     """Contracts whose term ends within the window, with health, expansion
     readiness and ARR, and the ARR expected to renew per window."""
-    settings = load_renewal_settings(workspace(request).renewals_path())
+    place = workspace(request)
+    settings = load_renewal_settings(place.renewals_path())
+    calibrations = load_calibrations(place.scorecard_path().parent)
     day = current_day(session)
-    rows = upcoming_renewals(session, settings, day, within_days, viewer=user, csm=csm)
+    rows = upcoming_renewals(
+        session,
+        settings,
+        day,
+        within_days,
+        viewer=user,
+        csm=csm,
+        calibrations=calibrations,
+    )
     windows = [d for d in settings.windows if d <= within_days] or [within_days]
     return RenewalsOut(
         as_of=day,
         within_days=within_days,
         renewals=[RenewalOut(**asdict(row)) for row in rows],
         forecast=[WindowOut(**asdict(w)) for w in forecast(rows, windows)],
+        basis=risk_basis(rows, calibrations),
     )
 
 

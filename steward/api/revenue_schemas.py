@@ -30,6 +30,10 @@ class RenewalOut(Out):
     expansion: float | None = Field(description="Expansion readiness 0-100")
     outcome: str | None
     new_arr: float | None
+    renewal_risk: float | None = Field(
+        description="Churn probability calibrated on past renewals by steward fit; "
+        "null without a calibration"
+    )
 
 
 class WindowOut(Out):
@@ -39,7 +43,8 @@ class WindowOut(Out):
     decided_arr: float
     scored_arr: float
     expected_arr: float = Field(
-        description="Decided at their new ARR, others at ARR x (1 - churn probability)"
+        description="Decided at their new ARR, others at ARR x (1 - renewal risk, "
+        "or churn probability without a calibration)"
     )
     unscored_arr: float
 
@@ -49,6 +54,7 @@ class RenewalsOut(BaseModel):
     within_days: int
     renewals: list[RenewalOut]
     forecast: list[WindowOut]
+    basis: str = Field(description="What expected_arr is weighted by, in a sentence")
 
 
 class OutcomeIn(BaseModel):

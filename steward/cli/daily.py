@@ -128,5 +128,13 @@ def print_report(report: FitReport) -> None:
         f"Challenger ({challenger.name}) AUC",
         f"{challenger.auc:.3f} ({low:.3f}-{high:.3f})",
     )
+    renewals = report.renewals
+    table.add_row(
+        "Renewal calibration",
+        "none (too few past renewals)"
+        if renewals is None
+        else f"{renewals.observations:,} weeks before renewals: "
+        f"{renewals.churn_rate:.0%} churned, mean p {renewals.mean_probability:.0%}",
+    )
     console.print(table)
     console.print(report.message)

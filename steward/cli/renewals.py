@@ -59,8 +59,8 @@ def renewals(
 ) -> None:
     """Contracts whose term ends within N days, with health and expansion readiness.
 
-    The forecast weights each contract's ARR by 1 − the account's churn
-    probability from the learned health model.
+    The forecast weights each contract's ARR by 1 − its renewal risk: the
+    account's churn probability calibrated on past renewals by steward fit.
 
     Example: steward renewals --within 60
     """
@@ -69,22 +69,29 @@ def renewals(
     from steward.accounts.renewals import (
         current_day,
         forecast,
+        load_calibrations,
         load_renewal_settings,
+        risk_basis,
     )
     from steward.accounts.renewals import upcoming_renewals as upcoming
 
     workspace = open_workspace()
     settings = load_renewal_settings(workspace.renewals_path())
+    calibrations = load_calibrations(workspace.scorecard_path().parent)
     with workspace.store.session() as session, flagged({"csm": "--csm"}):
         today = parse_day(as_of) or current_day(session)
-        rows = upcoming(session, settings, today, within, csm=csm)
+        rows = upcoming(
+            session, settings, today, within, csm=csm, calibrations=calibrations
+        )
     windows = [days for days in settings.windows if days <= within] or [within]
     outlook = forecast(rows, windows)
+    basis = risk_basis(rows, calibrations)
     if output is Format.json:
         body = {
             "as_of": today.isoformat(),
             "renewals": [asdict(row) for row in rows],
             "forecast": [asdict(window) for window in outlook],
+            "basis": basis,
         }
         print(json.dumps(body, default=str, indent=2))
         return
@@ -97,7 +104,7 @@ def renewals(
             writer.writerow([safe_cell(value) for value in asdict(row).values()])
         return
     _print_renewals(rows, today, within)
-    _print_forecast(outlook)
+    _print_forecast(outlook, basis)
 
 
 def _print_renewals(rows: list, today: dt.date, within: int) -> None:
@@ -111,10 +118,18 @@ def _print_renewals(rows: list, today: dt.date, within: int) -> None:
         "ARR",
         "Health",
         "Churn p",
+        "Renewal risk",
         "Expansion",
         "Outcome",
     ):
-        right = column in ("Days", "ARR", "Health", "Churn p", "Expansion")
+        right = column in (
+            "Days",
+            "ARR",
+            "Health",
+            "Churn p",
+            "Renewal risk",
+            "Expansion",
+        )
         table.add_column(column, justify="right" if right else "left")
     for row in rows:
         table.add_row(
@@ -126,13 +141,14 @@ def _print_renewals(rows: list, today: dt.date, within: int) -> None:
             _money(row.arr),
             _number(row.health),
             "" if row.churn_probability is None else f"{row.churn_probability:.0%}",
+            "" if row.renewal_risk is None else f"{row.renewal_risk:.0%}",
             _number(row.expansion),
             row.outcome or "",
         )
     console.print(table)
 
 
-def _print_forecast(outlook: list) -> None:
+def _print_forecast(outlook: list, basis: str) -> None:
     table = Table(title="Forecast: ARR expected to renew")
     for column in ("Within", "Contracts", "ARR", "Expected", "Not scored"):
         table.add_column(column, justify="right")
@@ -146,8 +162,8 @@ def _print_forecast(outlook: list) -> None:
         )
     console.print(table)
     console.print(
-        "Expected: decided contracts at their new ARR, others at ARR × (1 − churn "
-        "probability); contracts without a score are left out of it.",
+        "Decided contracts count at their new ARR; contracts without a score are "
+        f"left out. {basis}",
         markup=False,
     )
 

@@ -14,6 +14,7 @@ from steward.jobs.training import (
     churn_days,
     label_history,
     plan_history,
+    renewal_within,
     undated_churners,
 )
 from steward.metrics.catalogue import day_number, from_day_number, with_day
@@ -137,6 +138,7 @@ def _dated(
         churned=labels,
         account=history["account_id"],
         observed_on=history["observed_day"].map(from_day_number),
+        renewing=renewal_within(history, facts.contracts, card.horizon_days),
     )
 
 

@@ -81,8 +81,30 @@ def label_history(
     history: pd.DataFrame, churns: pd.DataFrame, horizon_days: int
 ) -> pd.Series:
     """True where the account churned in ``(observed_day, observed_day + horizon]``."""
-    if churns.empty:
-        return pd.Series(False, index=history.index, name="churned")
+    within = _days_to_next(history, churns) <= horizon_days
+    return pd.Series(within, index=history.index, name="churned")
+
+
+def renewal_within(
+    history: pd.DataFrame, contracts: pd.DataFrame, horizon_days: int
+) -> pd.Series:
+    """True where a contract term of the account ends in ``(observed_day,
+    observed_day + horizon]``: the observations a renewal is decided in.
+
+    Contracts with no end date (terms from a billing period) are not counted.
+    """
+    ends = pd.DataFrame(
+        {"account_id": contracts["account_id"], "day": day_of(contracts["end_date"])}
+    ).dropna(subset=["day"])
+    within = _days_to_next(history, ends) <= horizon_days
+    return pd.Series(within, index=history.index, name="renewing")
+
+
+def _days_to_next(history: pd.DataFrame, dated: pd.DataFrame) -> np.ndarray:
+    """Per history row, the days to the account's first ``dated`` day strictly
+    after its observation day (NaN if none)."""
+    if dated.empty:
+        return np.full(len(history), np.nan)
     rows = pd.DataFrame(
         {
             "account_id": history["account_id"].to_numpy(),
@@ -90,15 +112,13 @@ def label_history(
             "position": np.arange(len(history)),
         }
     ).sort_values("observed_day")
-    # The first churn strictly after each observation day.
     following = pd.merge_asof(
         rows,
-        churns.sort_values("day"),
+        dated[["account_id", "day"]].astype({"day": "int64"}).sort_values("day"),
         left_on="observed_day",
         right_on="day",
         by="account_id",
         direction="forward",
         allow_exact_matches=False,
     ).sort_values("position")
-    within = (following["day"] - following["observed_day"]) <= horizon_days
-    return pd.Series(within.to_numpy(), index=history.index, name="churned")
+    return (following["day"] - following["observed_day"]).to_numpy(dtype=float)

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from steward.errors import NotEnoughHistory
 from steward.scoring.backtest import Fold, snapshot_folds, time_folds
 from steward.scoring.features import FeaturePlan, fit_encoder, plan_features
+from steward.scoring.renewal_risk import fit_renewal_calibration
 from steward.scoring.report import build_report, imputed_metrics
 from steward.scoring.score import level_keys, log_odds_of_staying, numeric_values
 from steward.scoring.scorecard import FitReport, Scorecard
@@ -52,6 +53,9 @@ class TrainingSet:
     churned: pd.Series
     account: pd.Series
     observed_on: pd.Series | None = None
+    # Whether a contract term of the account ended within the horizon after
+    # the observation: the observations the renewal calibration learns from.
+    renewing: pd.Series | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,12 @@ def _fit(current: Scorecard, training: TrainingSet, seed: int) -> FitResult:
     )
     if report.verdict == "no_signal":
         return FitResult(current.model_copy(update={"fit": report}), report)
+    if training.renewing is not None:
+        renewing = training.renewing.to_numpy(dtype=bool)[test]
+        calibration = fit_renewal_calibration(
+            risks["score"], churned[test], renewing, account[test]
+        )
+        report = report.model_copy(update={"renewals": calibration})
 
     learned = _train(plan, current, features, churned, np.arange(churned.size))
     fitted = Scorecard.model_validate(
@@ -127,10 +137,13 @@ def _checked(
             f"history must include every metric scorecard {current.name!r} names"
         )
     sizes = {len(training.features), len(training.churned), len(training.account)}
-    if training.observed_on is not None:
-        sizes.add(len(training.observed_on))
+    for optional in (training.observed_on, training.renewing):
+        if optional is not None:
+            sizes.add(len(optional))
     if len(sizes) > 1:
-        raise ValueError("features, churned, account and observed_on differ in length")
+        raise ValueError(
+            "features, churned, account, observed_on and renewing differ in length"
+        )
     unknown = int(training.churned.isna().sum())
     if unknown:
         raise NotEnoughHistory(

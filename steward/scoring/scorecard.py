@@ -136,6 +136,25 @@ class ImputedMetric(_Strict):
     median: float | None
 
 
+class RenewalCalibration(_Strict):
+    """How churn log-odds map to not renewing, learned by ``steward fit``.
+
+    Fitted on the backtest's held-out scores of the observations whose account
+    had a contract term ending within the horizon (see
+    :mod:`steward.scoring.renewal_risk`); the renewals forecast applies it.
+    """
+
+    intercept: float
+    slope: float
+    observations: int
+    accounts: int
+    churned: int
+    # Among those observations: the share that churned, and the mean churn
+    # probability the model gave them before calibration.
+    churn_rate: float
+    mean_probability: float
+
+
 class FitReport(_Strict):
     """What `steward fit` measured and decided; stored under the ``fit:`` key."""
 
@@ -160,6 +179,8 @@ class FitReport(_Strict):
     kept_apart: dict[str, float] = {}
     regularisation_c: float = 1.0
     seed: int = 0
+    # None: too few past renewals to learn from, or fitted without dates.
+    renewals: RenewalCalibration | None = None
 
 
 class Scorecard(_Strict):

@@ -13,7 +13,9 @@ from steward.accounts.outcomes import log_outcome
 from steward.accounts.renewals import (
     current_day,
     forecast,
+    load_calibrations,
     load_renewal_settings,
+    risk_basis,
     upcoming_renewals,
 )
 from steward.errors import InputInvalid
@@ -27,9 +29,13 @@ Within = Annotated[int, Query(ge=0, le=3650)]
 
 
 def _context(request: Request, session: DB, user: PageUser, within: int) -> dict:
-    settings = load_renewal_settings(workspace(request).renewals_path())
+    place = workspace(request)
+    settings = load_renewal_settings(place.renewals_path())
+    calibrations = load_calibrations(place.scorecard_path().parent)
     day = current_day(session)
-    rows = upcoming_renewals(session, settings, day, within, viewer=user)
+    rows = upcoming_renewals(
+        session, settings, day, within, viewer=user, calibrations=calibrations
+    )
     windows = [d for d in settings.windows if d <= within] or [within]
     outlook = forecast(rows, windows)
     return {
@@ -38,6 +44,7 @@ def _context(request: Request, session: DB, user: PageUser, within: int) -> dict
         "within": within,
         "windows": settings.windows,
         "forecast": outlook,
+        "basis": risk_basis(rows, calibrations),
         "chart": forecast_chart(outlook),
         "outcomes": OUTCOMES,
         "reasons": settings.reason_tags,

@@ -1,0 +1,188 @@
+"""The renewal calibration: learned from renewing weeks, applied to the forecast."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from steward.accounts.renewals import (
+    Renewal,
+    forecast,
+    load_calibrations,
+    risk_basis,
+)
+from steward.jobs.training import renewal_within
+from steward.metrics.catalogue import day_number
+from steward.scoring.renewal_risk import fit_renewal_calibration, renewal_risk
+from steward.scoring.scorecard import (
+    DEFAULT_SCORECARD,
+    Challenger,
+    FitReport,
+    RenewalCalibration,
+    load_scorecard,
+    save_scorecard,
+)
+
+CALIBRATION = RenewalCalibration(
+    intercept=1.5,
+    slope=0.8,
+    observations=400,
+    accounts=60,
+    churned=64,
+    churn_rate=0.16,
+    mean_probability=0.04,
+)
+
+
+def test_platt_scaling_recovers_the_mapping_it_was_drawn_from():
+    rng = np.random.default_rng(3)
+    log_odds = rng.normal(-3.0, 1.2, 20_000)
+    churned = rng.random(20_000) < expit(1.5 + 0.8 * log_odds)
+    renewing = rng.random(20_000) < 0.5
+    # Weeks with no renewal in them follow another rule: they must not count.
+    churned[~renewing] = rng.random(int((~renewing).sum())) < 0.01
+    account = np.arange(20_000) % 700
+
+    found = fit_renewal_calibration(log_odds, churned, renewing, account)
+
+    assert found.intercept == pytest.approx(1.5, abs=0.15)
+    assert found.slope == pytest.approx(0.8, abs=0.05)
+    assert found.observations == int(renewing.sum())
+    assert found.accounts == 700
+    assert found.churned == int(churned[renewing].sum())
+    assert found.churn_rate == pytest.approx(churned[renewing].mean(), abs=1e-6)
+    assert found.mean_probability == pytest.approx(
+        expit(log_odds[renewing]).mean(), abs=1e-6
+    )
+
+
+def test_too_few_renewals_lost_or_kept_learn_nothing():
+    log_odds = np.linspace(-4, 0, 40)
+    churned = np.zeros(40, dtype=bool)
+    churned[:4] = True  # 4 churned: one short
+    renewing = np.ones(40, dtype=bool)
+
+    assert fit_renewal_calibration(log_odds, churned, renewing, np.arange(40)) is None
+    churned[4] = True
+    assert fit_renewal_calibration(log_odds, churned, renewing, np.arange(40))
+
+
+def test_renewal_risk_maps_a_probability_through_the_calibration():
+    identity = CALIBRATION.model_copy(update={"intercept": 0.0, "slope": 1.0})
+    assert renewal_risk(identity, 0.2) == pytest.approx(0.2)
+    # logit(0.04) = -3.178; 1.5 + 0.8 * -3.178 = -1.043; expit = 0.2606.
+    assert renewal_risk(CALIBRATION, 0.04) == pytest.approx(0.2606, abs=1e-4)
+    # The ends stay finite.
+    assert 0 < renewal_risk(CALIBRATION, 0.0) < renewal_risk(CALIBRATION, 1.0) < 1
+
+
+def _row(contract: str, p: float | None, risk: float | None) -> Renewal:
+    return Renewal(
+        contract=contract,
+        account=contract,
+        name=contract,
+        csm=None,
+        tier=None,
+        coverage=None,
+        ends_on=dt.date(2025, 2, 1),
+        days_left=31,
+        arr=10_000.0,
+        billing_period="annual",
+        auto_renew=None,
+        health=None,
+        band=None,
+        churn_probability=p,
+        expansion=None,
+        outcome=None,
+        new_arr=None,
+        renewal_risk=risk,
+    )
+
+
+def test_the_forecast_weighs_by_renewal_risk_and_falls_back_to_probability():
+    rows = [_row("a", 0.02, 0.25), _row("b", 0.1, None), _row("c", None, None)]
+
+    (window,) = forecast(rows, [60])
+
+    # a at 10,000 x 0.75, b at 10,000 x 0.9, c not scored.
+    assert window.expected_arr == 16_500
+    assert (window.scored_arr, window.unscored_arr) == (20_000, 10_000)
+
+
+def test_the_basis_says_what_the_forecast_is_weighted_by():
+    calibrated = risk_basis([_row("a", 0.02, 0.25)], {"default": CALIBRATION})
+    mixed = risk_basis(
+        [_row("a", 0.02, 0.25), _row("b", 0.1, None)], {"default": CALIBRATION}
+    )
+    plain = risk_basis([_row("b", 0.1, None)], {})
+
+    assert calibrated == (
+        "Expected = ARR x (1 - renewal risk), calibrated on 400 weekly scores of "
+        "60 accounts within the horizon before a renewal (16% churned, against a "
+        "mean churn probability of 4%)."
+    )
+    assert mixed.endswith(
+        " 1 renewal(s) scored by a scorecard without a calibration use their churn "
+        "probability."
+    )
+    assert plain.startswith("Expected = ARR x (1 - churn probability")
+    assert plain.endswith("so read it as an upper bound.")
+
+
+def test_calibrations_are_read_from_fitted_scorecards_and_broken_files_skipped(
+    tmp_path,
+):
+    card = load_scorecard(DEFAULT_SCORECARD)
+    report = FitReport(
+        mode="time_ordered",
+        observations=1000,
+        accounts=100,
+        churned=120,
+        base_rate=0.12,
+        auc=0.8,
+        auc_interval=(0.75, 0.85),
+        lift_top_decile=3.0,
+        lift_interval=(2.5, 3.5),
+        challenger=Challenger(name="gbm", auc=0.78, auc_interval=(0.7, 0.84)),
+        folds=[],
+        verdict="new_weights",
+        message="signal",
+        fitted_at="2025-01-01T00:00:00Z",
+        renewals=CALIBRATION,
+    )
+    save_scorecard(card.model_copy(update={"fit": report}), tmp_path / "a.yaml")
+    other = card.model_copy(update={"name": "unfitted"})
+    save_scorecard(other, tmp_path / "b.yaml")
+    (tmp_path / "broken.yaml").write_text("name: [unclosed\n")
+
+    assert load_calibrations(tmp_path) == {card.name: CALIBRATION}
+
+
+def test_a_week_is_renewing_when_a_term_ends_within_the_horizon_after_it():
+    def day(text: str) -> int:
+        return day_number(dt.date.fromisoformat(text))
+
+    history = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a", "a", "b"],
+            "observed_day": [
+                day("2024-09-01"),  # 122 days before the end: too early
+                day("2024-10-02"),  # 91 days before
+                day("2024-10-03"),  # exactly 90 days before: within
+                day("2025-01-01"),  # on the end day itself: after, not within
+                day("2024-12-01"),  # b's contract has no end date
+            ],
+        }
+    )
+    contracts = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "end_date": [dt.date(2025, 1, 1), None],
+        }
+    )
+
+    flags = renewal_within(history, contracts, 90)
+
+    assert flags.tolist() == [False, False, True, False, False]
