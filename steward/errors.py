@@ -143,6 +143,10 @@ class PlanLinkRefused(PermissionDenied):
     """A customer link that exists but has expired or been revoked."""
 
 
+class PortalLinkRefused(PermissionDenied):
+    """A portal link that exists but has expired or been revoked."""
+
+
 class RendererUnavailable(StewardError):
     """The PDF renderer (LibreOffice) is not installed or failed."""
 

@@ -1,5 +1,6 @@
 """``steward kb``: what each command prints, its exit status, and its errors."""
 
+import datetime as dt
 import re
 import sys
 from pathlib import Path
@@ -290,7 +291,21 @@ def test_a_portal_link_and_a_reindex(call):
     ok("kb", "import", call)
 
     link = ok("kb", "portal-link", "--label", "Acme", "--segment", "enterprise")
+    short = ok("kb", "portal-link", "--label", "Beta", "--days", "7")
+    too_long = invoke("kb", "portal-link", "--label", "Gamma", "--days", "400")
+    listed = ok("kb", "portal-links")
     reindexed = ok("kb", "reindex")
 
-    assert re.fullmatch(r"http://localhost:8000/portal/kbp_[\w-]{43}\n", link)
+    address, until = link.splitlines()
+    assert re.fullmatch(r"http://localhost:8000/portal/kbp_[\w-]{43}", address)
+    in_90 = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=90)
+    in_7 = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=7)
+    assert until == f"Works until {in_90}; revoke it sooner with the API."
+    assert short.splitlines()[1].startswith(f"Works until {in_7};")
+    assert too_long.exit_code == 2
+    assert "Invalid value for '--days'" in too_long.output
+    rows = [line for line in listed.splitlines() if "kbp_" in line]
+    assert [row.split("│")[3].strip() for row in rows] == ["Beta", "Acme"]
+    assert [row.split("│")[5].strip() for row in rows] == [str(in_7), str(in_90)]
+    assert [row.split("│")[6].strip() for row in rows] == ["live", "live"]
     assert reindexed.strip() == "Indexed 1 documents, 2 passages."

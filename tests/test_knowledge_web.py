@@ -1,10 +1,12 @@
 """The knowledge base in the web app, in-process: the JSON API, the search and
 document pages for staff, and the onboarding portal customers reach by link."""
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from steward.knowledge import review as flow
 from steward.knowledge.documents import (
@@ -15,6 +17,8 @@ from steward.knowledge.documents import (
 )
 from steward.knowledge.portal import create_link
 from steward.knowledge.readers import parse_transcript
+from steward.store.knowledge import KbPortalLinkUse
+from steward.store.models import utcnow
 from tests.test_knowledge_structure import ONBOARDING_VTT
 from tests.web_company import page
 
@@ -403,11 +407,13 @@ def test_customers_keep_the_published_version_while_staff_edit(company, portal_d
     )
 
 
-def test_a_revoked_or_unknown_portal_link_opens_nothing(sqlite_company):
+def test_a_revoked_expired_or_unknown_portal_link_opens_nothing(sqlite_company):
     company = sqlite_company
     _make(company, "Okta", "published")
+    long_ago = utcnow() - dt.timedelta(days=31)
     with company.workspace.store.session() as session:
         link, secret = create_link(session, "Acme", None, None)
+        _old, stale = create_link(session, "Beta", None, None, days=30, now=long_ago)
     customer = TestClient(company.client.app)
     before = customer.get(f"/portal/{secret}")
     revoked = company.client.delete(
@@ -415,12 +421,94 @@ def test_a_revoked_or_unknown_portal_link_opens_nothing(sqlite_company):
     )
 
     after = customer.get(f"/portal/{secret}")
+    expired = customer.get(f"/portal/{stale}/okta")
     unknown = customer.get("/portal/kbp_nothing")
 
     assert before.status_code == 200
     assert revoked.status_code == 204
-    assert (after.status_code, unknown.status_code) == (404, 404)
-    assert "unknown or has been revoked" in after.text
+    assert (after.status_code, expired.status_code) == (403, 403)
+    assert f"this portal link was revoked on {utcnow().date()}" in after.text
+    expiry = (long_ago + dt.timedelta(days=30)).date()
+    assert f"this portal link expired on {expiry}" in expired.text
+    assert unknown.status_code == 404
+    assert "this portal link is not valid" in unknown.text
+    # The refusals are logged against their links, with what was asked.
+    with company.workspace.store.session() as session:
+        uses = session.execute(
+            select(
+                KbPortalLinkUse.link_id,
+                KbPortalLinkUse.action,
+                KbPortalLinkUse.outcome,
+                KbPortalLinkUse.detail,
+            ).order_by(KbPortalLinkUse.id)
+        ).all()
+    assert [tuple(use[:3]) for use in uses] == [
+        (link.id, "list", "ok"),
+        (link.id, "list", "refused"),
+        (_old.id, "document", "refused"),
+    ]
+    assert uses[2].detail == {
+        "slug": "okta",
+        "reason": f"this portal link expired on {expiry}; ask your customer "
+        "success manager for a new one",
+    }
+
+
+def test_portal_visits_are_logged_and_listed_with_each_link(company, portal_docs):
+    customer, path = _portal(company, "enterprise")
+    lead = company.token("lead@x.example")
+    headers = {"user-agent": "Acme browser"}
+    customer.get(path, headers=headers)
+    customer.get(path, params={"q": "okta login"}, headers=headers)
+    customer.get(f"{path}/{portal_docs['published']}", headers=headers)
+
+    listed = company.client.get(f"{API}/portal-links", headers=lead)
+
+    assert listed.status_code == 200, listed.text
+    (row,) = listed.json()
+    assert (row["label"], row["segment"], row["visits"]) == ("Acme", "enterprise", 3)
+    assert row["revoked_at"] is None and row["last_used_at"] is not None
+    assert path.split("/")[-1].startswith(row["prefix"])
+    with company.workspace.store.session() as session:
+        uses = session.scalars(select(KbPortalLinkUse).order_by(KbPortalLinkUse.id))
+        logged = [(u.action, u.outcome, u.detail, u.client) for u in uses]
+    assert logged == [
+        ("list", "ok", {}, "testclient Acme browser"),
+        ("search", "ok", {"query": "okta login"}, "testclient Acme browser"),
+        (
+            "document",
+            "ok",
+            {"slug": portal_docs["published"]},
+            "testclient Acme browser",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days", "status", "message"),
+    [
+        (0, 422, "greater than or equal to 1"),
+        (366, 422, "less than or equal to 365"),
+        (30, 201, None),
+    ],
+)
+def test_a_portal_link_lasts_the_days_asked_within_a_year(
+    sqlite_company, days, status, message
+):
+    company = sqlite_company
+    made = company.client.post(
+        f"{API}/portal-links",
+        json={"label": "Acme", "days": days},
+        headers=company.token("lead@x.example"),
+    )
+
+    assert made.status_code == status, made.text
+    if message:
+        assert message in made.text
+    else:
+        expires = dt.datetime.fromisoformat(made.json()["expires_at"])
+        left = expires - utcnow()
+        assert dt.timedelta(days=29, hours=23) < left <= dt.timedelta(days=30)
 
 
 def test_a_portal_secret_reaches_no_staff_page_or_api(sqlite_company):

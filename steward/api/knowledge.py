@@ -290,13 +290,33 @@ class TermOut(BaseModel):
 class PortalLinkIn(BaseModel):
     label: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(default=None, max_length=100)
+    days: int = Field(
+        default=portal.DEFAULT_DAYS,
+        ge=1,
+        le=portal.MAX_DAYS,
+        description="How long the link works",
+    )
 
 
 class PortalLinkOut(BaseModel):
     id: int
     label: str
     segment: str | None
+    expires_at: dt.datetime
     url: str = Field(description="The customer's link; shown this once.")
+
+
+class PortalLinkListed(BaseModel):
+    id: int
+    prefix: str = Field(description="The secret's first characters, to tell apart")
+    label: str
+    segment: str | None
+    created_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    visits: int = Field(description="Requests the link answered (refusals not counted)")
 
 
 @router.get("/snippets", response_model=list[SnippetOut])
@@ -331,14 +351,37 @@ def post_portal_link(
     request: Request, session: DB, user: ApiUser, body: PortalLinkIn
 ) -> PortalLinkOut:
     """A customer's link to the published documents (of one segment)."""
-    link, secret = portal.create_link(session, body.label, body.segment, user)
+    link, secret = portal.create_link(
+        session, body.label, body.segment, user, days=body.days
+    )
     base = workspace(request).settings.public_url.rstrip("/")
     return PortalLinkOut(
         id=link.id,
         label=link.label,
         segment=link.segment,
+        expires_at=link.expires_at,
         url=f"{base}/portal/{secret}",
     )
+
+
+@router.get("/portal-links", response_model=list[PortalLinkListed])
+def get_portal_links(session: DB, user: ApiUser) -> list[PortalLinkListed]:
+    """Every portal link, newest first: when it expires, when it was last used."""
+    return [
+        PortalLinkListed(
+            id=link.id,
+            prefix=link.prefix,
+            label=link.label,
+            segment=link.segment,
+            created_by=link.created_by,
+            created_at=link.created_at,
+            expires_at=link.expires_at,
+            revoked_at=link.revoked_at,
+            last_used_at=link.last_used_at,
+            visits=visits,
+        )
+        for link, visits in portal.list_links(session, user)
+    ]
 
 
 @router.delete("/portal-links/{link_id}", status_code=204)

@@ -32,6 +32,7 @@ for command in (
 ):
     app.command()(command)
 app.command("portal-link")(edit.portal_link)
+app.command("portal-links")(edit.portal_links)
 app.command()(edit.reindex)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from steward.cli.common import console, handles_errors, open_workspace
 
@@ -144,15 +145,52 @@ def check(doc: str = typer.Argument(..., help="The document's slug or id.")) -> 
 def portal_link(
     label: str = typer.Option(..., help="Whom the link is for."),
     segment: str = typer.Option(None, help="Only documents for this segment."),
+    days: int = typer.Option(90, min=1, max=365, help="How long the link works."),
 ) -> None:
     """Make a customer's link to the onboarding portal (published documents)."""
     from steward.knowledge.portal import create_link
 
     workspace = open_workspace()
     with workspace.store.session() as session:
-        _link, secret = create_link(session, label, segment, None)
+        link, secret = create_link(session, label, segment, None, days=days)
+        expires = link.expires_at.date()
     base = workspace.settings.public_url.rstrip("/")
     console.print(f"{base}/portal/{secret}", markup=False)
+    console.print(f"Works until {expires}; revoke it sooner with the API.")
+
+
+@handles_errors
+def portal_links() -> None:
+    """List the portal links: whom for, until when, visits and last use."""
+    from steward.knowledge.portal import list_links
+    from steward.store.models import utcnow
+
+    workspace = open_workspace()
+    now = utcnow()
+    with workspace.store.session() as session:
+        rows = [
+            (
+                str(link.id),
+                f"{link.prefix}...",
+                link.label,
+                link.segment or "every",
+                str(link.expires_at.date()),
+                "revoked"
+                if link.revoked_at
+                else "expired"
+                if link.expires_at <= now
+                else "live",
+                f"{visits:,}",
+                str(link.last_used_at.date()) if link.last_used_at else "",
+            )
+            for link, visits in list_links(session, None)
+        ]
+    table = Table(title=f"Portal links ({len(rows)})")
+    for column in ("Id", "Link", "For", "Segment", "Until", "State", "Visits", "Last"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 @handles_errors

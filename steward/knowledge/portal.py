@@ -2,25 +2,31 @@
 
 A link shows every published document meant for its segment (and those meant
 for every segment); it carries no account, user or review data. Links are
-random secrets stored as SHA-256, revocable like API tokens.
+random secrets stored as SHA-256; they expire (90 days unless asked
+otherwise, a year at most), can be revoked, and every request made with one
+is logged, refusals included.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from steward.audit import record
-from steward.errors import DocumentNotFound, InputInvalid, NotFound
+from steward.errors import DocumentNotFound, InputInvalid, NotFound, PortalLinkRefused
 from steward.knowledge.access import actor, check_publish
 from steward.knowledge.checks import check_plain
-from steward.store.knowledge import KbDocument, KbPortalLink
+from steward.store.knowledge import KbDocument, KbPortalLink, KbPortalLinkUse
 from steward.store.models import User, utcnow
 
 PREFIX = "kbp_"
+# Onboarding runs 90 days; a link lasts that long unless asked otherwise.
+DEFAULT_DAYS = 90
+MAX_DAYS = 365
 
 
 def _digest(secret: str) -> str:
@@ -28,9 +34,15 @@ def _digest(secret: str) -> str:
 
 
 def create_link(
-    session: Session, label: str, segment: str | None, user: User | None
+    session: Session,
+    label: str,
+    segment: str | None,
+    user: User | None,
+    *,
+    days: int = DEFAULT_DAYS,
+    now: dt.datetime | None = None,
 ) -> tuple[KbPortalLink, str]:
-    """A new portal link and its secret (shown once)."""
+    """A new portal link lasting ``days`` days, and its secret (shown once)."""
     check_publish(user, "share the onboarding portal")
     label = " ".join(label.split())
     check_plain(label, "label")
@@ -40,6 +52,12 @@ def create_link(
             "label the link (1 to 200 characters), e.g. the customer's name",
             field="label",
         )
+    if not 1 <= days <= MAX_DAYS:
+        raise InputInvalid(
+            f"a portal link lasts 1 to {MAX_DAYS} days; {days} is outside that",
+            field="days",
+        )
+    now = now or utcnow()
     secret = PREFIX + secrets.token_urlsafe(32)
     link = KbPortalLink(
         token_hash=_digest(secret),
@@ -47,10 +65,19 @@ def create_link(
         label=label,
         segment=segment or None,
         created_by=actor(user),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
     )
     session.add(link)
     session.flush()
-    record(session, actor(user), "kb.portal_link", "kb_portal_link", link.id)
+    record(
+        session,
+        actor(user),
+        "kb.portal_link",
+        "kb_portal_link",
+        link.id,
+        expires_at=link.expires_at.isoformat(),
+    )
     return link, secret
 
 
@@ -63,14 +90,92 @@ def revoke_link(session: Session, link_id: int, user: User | None) -> KbPortalLi
     return link
 
 
-def link_for(session: Session, secret: str) -> KbPortalLink:
-    """The live link of ``secret``; an unknown or revoked one does not exist."""
+def open_link(
+    session: Session,
+    secret: str,
+    *,
+    action: str,
+    client: str | None = None,
+    now: dt.datetime | None = None,
+    **detail: str,
+) -> KbPortalLink:
+    """The live link of ``secret``, with the visit (``action`` and ``detail``)
+    logged.
+
+    An unknown secret is ``NotFound`` (nothing to log it against); an expired
+    or revoked link is ``PortalLinkRefused``, and the refusal is committed
+    before the error rolls the caller's work back.
+    """
+    now = now or utcnow()
     link = session.scalar(
         select(KbPortalLink).where(KbPortalLink.token_hash == _digest(secret))
     )
-    if link is None or link.revoked_at is not None:
-        raise NotFound("this portal link is unknown or has been revoked")
+    if link is None:
+        raise NotFound(
+            "this portal link is not valid; ask your customer success manager for "
+            "a new one"
+        )
+    refusal = _refusal(link, now)
+    if refusal is not None:
+        _log(session, link, action, "refused", client, now, **detail, reason=refusal)
+        session.commit()
+        raise PortalLinkRefused(refusal)
+    link.last_used_at = now
+    _log(session, link, action, "ok", client, now, **detail)
     return link
+
+
+def list_links(session: Session, user: User | None) -> list[tuple[KbPortalLink, int]]:
+    """Every portal link, newest first, with how many visits it had."""
+    check_publish(user, "see the portal links")
+    visits = (
+        select(KbPortalLinkUse.link_id, func.count().label("visits"))
+        .where(KbPortalLinkUse.outcome == "ok")
+        .group_by(KbPortalLinkUse.link_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(KbPortalLink, func.coalesce(visits.c.visits, 0))
+        .outerjoin(visits, visits.c.link_id == KbPortalLink.id)
+        .order_by(KbPortalLink.id.desc())
+    ).all()
+    return [(link, int(count)) for link, count in rows]
+
+
+def _refusal(link: KbPortalLink, now: dt.datetime) -> str | None:
+    if link.revoked_at is not None:
+        return (
+            f"this portal link was revoked on {link.revoked_at.date()}; ask your "
+            "customer success manager for a new one"
+        )
+    if link.expires_at <= now:
+        return (
+            f"this portal link expired on {link.expires_at.date()}; ask your "
+            "customer success manager for a new one"
+        )
+    return None
+
+
+def _log(
+    session: Session,
+    link: KbPortalLink,
+    action: str,
+    outcome: str,
+    client: str | None,
+    now: dt.datetime,
+    **detail: str,
+) -> None:
+    session.add(
+        KbPortalLinkUse(
+            link_id=link.id,
+            at=now,
+            action=action[:40],
+            outcome=outcome,
+            client=(client or "")[:300] or None,
+            detail=detail,
+        )
+    )
+    session.flush()
 
 
 def portal_documents(session: Session, link: KbPortalLink) -> list[KbDocument]:

@@ -146,4 +146,20 @@ class KbPortalLink(Base):
     segment: Mapped[str | None] = mapped_column(String(100))
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class KbPortalLinkUse(Base):
+    """One request made with a portal link: a page, a search, or a refusal."""
+
+    __tablename__ = "kb_portal_link_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("kb_portal_links.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    client: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -73,6 +73,13 @@ def token_user(
 ApiUser = Annotated[User, Depends(token_user)]
 
 
+def client_of(request: Request) -> str:
+    """Who made a request, as logged with a customer link's use: address and
+    browser."""
+    host = request.client.host if request.client else "?"
+    return f"{host} {request.headers.get('user-agent', '')}".strip()
+
+
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, made on first use."""
     token = request.session.get("csrf")

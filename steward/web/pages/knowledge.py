@@ -19,11 +19,11 @@ from steward.knowledge.documents import (
     versions,
 )
 from steward.knowledge.index import KnowledgeIndex
-from steward.knowledge.portal import link_for, portal_document, portal_documents
+from steward.knowledge.portal import open_link, portal_document, portal_documents
 from steward.knowledge.readers import parse_transcript
 from steward.knowledge.search import Filters, format_time, search
 from steward.knowledge.views import document_view
-from steward.web.deps import DB, PageUser, workspace
+from steward.web.deps import DB, PageUser, client_of, workspace
 from steward.web.rendering import render
 
 router = APIRouter()
@@ -163,8 +163,13 @@ def post_comment(
 
 @router.get("/portal/{secret}")
 def portal_page(request: Request, session: DB, secret: str, q: str = "") -> Response:
+    query = q.strip()
+    detail = {"query": query[:200]} if query else {}
+    action = "search" if query else "list"
     try:
-        link = link_for(session, secret)
+        link = open_link(
+            session, secret, action=action, client=client_of(request), **detail
+        )
     except StewardError as error:
         return _portal_error(request, error)
     filters = Filters(segment=link.segment, published_only=True)
@@ -184,7 +189,8 @@ def portal_document_page(
     request: Request, session: DB, secret: str, slug: str
 ) -> Response:
     try:
-        link = link_for(session, secret)
+        client = client_of(request)
+        link = open_link(session, secret, action="document", client=client, slug=slug)
         document = portal_document(session, link, slug)
     except StewardError as error:
         return _portal_error(request, error)

@@ -41,7 +41,7 @@ from steward.auth.permissions import may_change_account
 from steward.errors import StewardError
 from steward.metrics.definitions import CATALOGUE
 from steward.reports.review import make_review
-from steward.web.deps import DB, PageUser, workspace
+from steward.web.deps import DB, PageUser, client_of, workspace
 from steward.web.rendering import render
 
 router = APIRouter()
@@ -190,15 +190,10 @@ def _remove(folder: Path) -> None:
 # The customer's page, reached only by its link.
 
 
-def _client(request: Request) -> str:
-    host = request.client.host if request.client else "?"
-    return f"{host} {request.headers.get('user-agent', '')}".strip()
-
-
 @router.get("/p/{secret}")
 def shared_plan(request: Request, session: DB, secret: str) -> Response:
     try:
-        opened = open_link(session, secret, action="view", client=_client(request))
+        opened = open_link(session, secret, action="view", client=client_of(request))
     except StewardError as error:
         return _share_error(request, error)
     plan = opened.plan
@@ -221,7 +216,7 @@ async def shared_change(request: Request, session: DB, secret: str) -> Response:
     form = await request.form()
     raw = {k: str(v) for k, v in form.items() if k not in _SKIP and v != ""}
     try:
-        change_by_link(session, secret, raw, client=_client(request))
+        change_by_link(session, secret, raw, client=client_of(request))
     except StewardError as error:
         return _share_error(request, error)
     return RedirectResponse(f"/p/{secret}", status_code=303)
