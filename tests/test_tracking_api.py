@@ -104,7 +104,7 @@ def test_a_batch_with_bad_calls_stores_the_good_ones_and_names_the_bad(tracked):
         _track(1),
         {"type": "track", "event": "No One"},
         _track(2, timestamp="yesterday"),
-        {"type": "alias", "userId": "u1", "previousId": "x"},
+        {"type": "alias", "userId": "u1"},
         _track(3, event=""),
         "not a call",
         _track(4),
@@ -126,8 +126,8 @@ def test_a_batch_with_bad_calls_stores_the_good_ones_and_names_the_bad(tracked):
         {
             "index": 3,
             "messageId": None,
-            "error": "type: 'alias' is not a call Steward stores; send track, "
-            "page, screen, identify or group",
+            "error": "an alias call needs userId (the new id) and previousId (the "
+            "one it replaces)",
         },
         {
             "index": 4,
@@ -256,6 +256,67 @@ def test_group_calls_link_users_to_accounts_for_later_calls(tracked):
     assert before == {"e0": "", "e1": "globex"}
     assert after == {"e0": "globex", "e1": "globex"}
     assert workspace.events.memberships() == {"ana": "globex"}
+
+
+def test_an_alias_merges_a_visitor_into_the_user_and_their_account(tracked):
+    client, key, workspace = tracked
+    visit = {"type": "page", "anonymousId": "v-9", "name": "Pricing", "messageId": "p1"}
+    trial = {"type": "track", "anonymousId": "v-9", "event": "Trial", "messageId": "t1"}
+    alias = {"type": "alias", "previousId": "v-9", "userId": "ana", "messageId": "a1"}
+    join = {"type": "group", "userId": "ana", "groupId": "globex", "messageId": "g1"}
+    # A chain: ana's work address becomes her id later on.
+    again = {"type": "alias", "previousId": "ana", "userId": "ana@globex.example"}
+    after = {"type": "track", "userId": "ana", "event": "Report", "messageId": "r1"}
+    stranger = {"type": "track", "anonymousId": "v-1", "event": "X", "messageId": "x1"}
+
+    client.post("/v1/batch", json={"batch": [visit, trial]}, auth=(key, ""))
+    answer = client.post("/v1/alias", json=alias, auth=(key, ""))
+    client.post("/v1/batch", json={"batch": [join, again, after]}, auth=(key, ""))
+    client.post("/v1/track", json=stranger, auth=(key, ""))
+    before = {
+        r["message_id"]: (r["user_id"], r["account_id"]) for r in _rows(workspace)
+    }
+    client.app.state.tracker.flush()
+    compacted = {
+        r["message_id"]: (r["user_id"], r["account_id"]) for r in _rows(workspace)
+    }
+
+    assert answer.json() == {"success": True, "stored": 1}
+    assert before == {
+        "p1": ("v-9", ""),
+        "t1": ("v-9", ""),
+        "r1": ("ana", "globex"),
+        "x1": ("v-1", ""),
+    }
+    final = ("ana@globex.example", "globex")
+    assert compacted == {"p1": final, "t1": final, "r1": final, "x1": ("v-1", "")}
+    assert workspace.events.memberships() == {
+        "ana": "globex",
+        "ana@globex.example": "globex",
+    }
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (
+            {"previousId": "v-1"},
+            "an alias call needs userId (the new id) and previousId (the one it "
+            "replaces)",
+        ),
+        (
+            {"userId": "ana", "previousId": "ana"},
+            "previousId: the same as userId, so nothing to merge",
+        ),
+    ],
+)
+def test_an_alias_without_two_different_ids_is_refused(tracked, call, error):
+    client, key, _workspace = tracked
+
+    response = client.post("/v1/alias", json={"type": "alias", **call}, auth=(key, ""))
+
+    assert response.status_code == 400
+    assert response.json()["message"] == error
 
 
 def _rows(workspace) -> list[dict]:

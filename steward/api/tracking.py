@@ -1,7 +1,7 @@
 """The Segment-compatible tracking endpoints under ``/v1`` (see docs/tracking.md).
 
 ``POST /v1/track``, ``/v1/page``, ``/v1/screen``, ``/v1/identify``,
-``/v1/group`` and ``/v1/batch``, authenticated by a write key as the HTTP
+``/v1/group``, ``/v1/alias`` and ``/v1/batch``, authenticated by a write key as the HTTP
 basic-auth user name. Answers: 200 when the good calls are stored (with the
 calls that failed and why, if any), 400 for a body that cannot be read or a
 call that breaks a rule, 401 for a missing or revoked key, 413 past Segment's
@@ -26,7 +26,7 @@ from steward.ingest.tracking import Tracker
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["tracking"])
-KINDS = ("track", "page", "screen", "identify", "group", "batch")
+KINDS = ("track", "page", "screen", "identify", "group", "alias", "batch")
 
 
 def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:

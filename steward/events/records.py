@@ -41,7 +41,8 @@ EVENT_SCHEMA = pa.schema(
 PROFILE_SCHEMA = pa.schema(
     [
         pa.field("message_id", pa.string(), nullable=False),
-        pa.field("type", pa.string(), nullable=False),  # identify or group
+        # identify, group or alias (user_id the new id, anonymous_id the previous)
+        pa.field("type", pa.string(), nullable=False),
         pa.field("user_id", pa.string()),
         pa.field("anonymous_id", pa.string()),
         pa.field("group_id", pa.string()),

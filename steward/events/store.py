@@ -16,8 +16,13 @@ they are first appended to fsynced segment files in ``events/incoming``
 (``steward.events.segments``), which ``compact`` moves into the partitions
 under the same lock and dedupe. Readers see both: the partitions plus the
 segments' calls not yet in them, so an acknowledged call counts at once.
-``identify`` and ``group`` calls go to ``events/profiles/<month>/`` the same
-way (``steward.events.records``).
+``identify``, ``group`` and ``alias`` calls go to ``events/profiles/<month>/``
+the same way (``steward.events.records``).
+
+An ``alias`` call merges a previous id (an anonymous visitor, an old user id)
+into a user id. Compaction applies it: events compacted after it carry the
+new id, and so the account the new id joined. Events already compacted
+before the alias arrived keep the previous id, since files are immutable.
 """
 
 from __future__ import annotations
@@ -111,7 +116,9 @@ class EventStore:
         with self._lock(), segments.claimed(self.incoming) as paths:
             frames = [frame for path in paths for frame in segments.read_frames(path)]
             events, profiles = decode_frames(frames)
-            events = link_accounts(events, self._memberships(profiles))
+            known = self._with_stored_profiles(profiles)
+            events = resolve_aliases(events, latest_aliases(known))
+            events = link_accounts(events, memberships_of(known))
             stored = self._events.append(events)
             linked = self._profiles.append(profiles)
             for path in paths:
@@ -170,7 +177,7 @@ class EventStore:
         return stored + pending.events.num_rows
 
     def profiles(self) -> pa.Table:
-        """Every stored ``identify`` and ``group`` call, compacted or not."""
+        """Every stored ``identify``, ``group`` and ``alias`` call, compacted or not."""
         files = self._profiles.files()
         pending = self.pending().profiles
         if not files:
@@ -179,13 +186,16 @@ class EventStore:
         return pa.concat_tables([stored.cast(PROFILE_SCHEMA), pending])
 
     def memberships(self) -> dict[str, str]:
-        """Each user's account: the group of their latest ``group`` call."""
-        return self._memberships(self.profiles())
+        """Each user's account: the group of their latest ``group`` call, or of
+        an id aliased to them."""
+        return memberships_of(self.profiles())
 
-    def _memberships(self, extra: pa.Table) -> dict[str, str]:
+    def _with_stored_profiles(self, extra: pa.Table) -> pa.Table:
         files = self._profiles.files()
-        tables = [pq.ParquetDataset([str(p) for p in files]).read()] if files else []
-        return latest_groups(pa.concat_tables([*tables, extra]) if tables else extra)
+        if not files:
+            return extra
+        stored = pq.ParquetDataset([str(p) for p in files]).read()
+        return pa.concat_tables([stored.cast(PROFILE_SCHEMA), extra])
 
 
 class _Partitions:
@@ -279,6 +289,56 @@ def link_accounts(events: pa.Table, members: dict[str, str]) -> pa.Table:
     )
     position = events.column_names.index("account_id")
     return events.set_column(position, "account_id", account)
+
+
+def resolve_aliases(events: pa.Table, aliases: dict[str, str]) -> pa.Table:
+    """Events of an aliased previous id given the user id it became."""
+    if not events.num_rows or not aliases:
+        return events
+    found = pc.index_in(events["user_id"], pa.array(list(aliases), pa.string()))
+    if not pc.any(pc.is_valid(found)).as_py():
+        return events
+    merged = pc.take(pa.array(list(aliases.values()), pa.string()), found)
+    user = pc.coalesce(merged, events["user_id"])
+    position = events.column_names.index("user_id")
+    return events.set_column(position, "user_id", user)
+
+
+def latest_aliases(profiles: pa.Table) -> dict[str, str]:
+    """Previous id to the user id it finally became, through every ``alias``.
+
+    The latest alias of a previous id wins; chains (a to b, b to c) are
+    followed to their end, and a cycle stops where it would repeat.
+    """
+    calls = profiles.filter(pc.equal(profiles["type"], "alias"))
+    if not calls.num_rows:
+        return {}
+    ordered = calls.sort_by([("ts", "ascending"), ("received_at", "ascending")])
+    step = dict(
+        zip(
+            ordered["anonymous_id"].to_pylist(),
+            ordered["user_id"].to_pylist(),
+            strict=True,
+        )
+    )
+    final = {}
+    for previous, user in step.items():
+        seen = {previous}
+        while user in step and user not in seen:
+            seen.add(user)
+            user = step[user]
+        final[previous] = user
+    return final
+
+
+def memberships_of(profiles: pa.Table) -> dict[str, str]:
+    """Each user's account: their latest ``group`` call's, else the one an id
+    aliased to them had."""
+    members = latest_groups(profiles)
+    for previous, user in latest_aliases(profiles).items():
+        if user not in members and previous in members:
+            members[user] = members[previous]
+    return members
 
 
 def latest_groups(profiles: pa.Table) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Segment tracking calls into event and profile rows: checks, no I/O.
 
 Follows the Segment HTTP tracking spec: ``track``, ``page`` (and ``screen``),
-``identify`` and ``group`` calls, alone or in a ``batch``. A bad call is
+``identify``, ``group`` and ``alias`` calls, alone or in a ``batch``. A bad call is
 reported by its position and never stops the good calls of the same batch.
 
 Times: a call's ``timestamp`` (or ``originalTimestamp``) is moved by the
@@ -29,7 +29,9 @@ from steward.errors import PayloadInvalid, PayloadTooLarge
 MAX_CALL_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
 USAGE_TYPES = {"track": "track", "page": "page", "screen": "page"}
-PROFILE_TYPES = ("identify", "group")
+# An alias call is kept as a profile row too: user_id the new id, anonymous_id
+# the previous one (see steward.events.store.resolve_aliases).
+PROFILE_TYPES = ("identify", "group", "alias")
 GZIP_MAGIC = b"\x1f\x8b"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _REPLACEMENT = "\ufffd"
@@ -216,10 +218,22 @@ def _accept_call(
     if not known_type:
         raise CallInvalid(
             f"type: {call_type!r} is not a call Steward stores; "
-            "send track, page, screen, identify or group"
+            "send track, page, screen, identify, group or alias"
         )
     user = _identity(call, "userId")
     anonymous = _identity(call, "anonymousId")
+    if call_type == "alias":
+        # The spec names the earlier id previousId; some libraries send only
+        # the anonymousId as the earlier one.
+        previous = _identity(call, "previousId") or anonymous
+        if user is None or previous is None:
+            raise CallInvalid(
+                "an alias call needs userId (the new id) and previousId (the one "
+                "it replaces)"
+            )
+        if previous == user:
+            raise CallInvalid("previousId: the same as userId, so nothing to merge")
+        anonymous = previous
     if user is None and anonymous is None:
         raise CallInvalid("userId or anonymousId is required")
     context = call.get("context", shared.get("context")) or {}
