@@ -28,6 +28,7 @@ from steward.scoring.scorecard import (
 CALIBRATION = RenewalCalibration(
     intercept=1.5,
     slope=0.8,
+    horizon_days=90,
     observations=400,
     accounts=60,
     churned=64,
@@ -45,9 +46,10 @@ def test_platt_scaling_recovers_the_mapping_it_was_drawn_from():
     churned[~renewing] = rng.random(int((~renewing).sum())) < 0.01
     account = np.arange(20_000) % 700
 
-    found = fit_renewal_calibration(log_odds, churned, renewing, account)
+    found = fit_renewal_calibration(log_odds, churned, renewing, account, 90)
 
     assert found.intercept == pytest.approx(1.5, abs=0.15)
+    assert found.horizon_days == 90
     assert found.slope == pytest.approx(0.8, abs=0.05)
     assert found.observations == int(renewing.sum())
     assert found.accounts == 700
@@ -64,9 +66,9 @@ def test_too_few_renewals_lost_or_kept_learn_nothing():
     churned[:4] = True  # 4 churned: one short
     renewing = np.ones(40, dtype=bool)
 
-    assert fit_renewal_calibration(log_odds, churned, renewing, np.arange(40)) is None
+    assert fit_renewal_calibration(log_odds, churned, renewing, range(40), 90) is None
     churned[4] = True
-    assert fit_renewal_calibration(log_odds, churned, renewing, np.arange(40))
+    assert fit_renewal_calibration(log_odds, churned, renewing, range(40), 90)
 
 
 def test_renewal_risk_maps_a_probability_through_the_calibration():
@@ -124,8 +126,8 @@ def test_the_basis_says_what_the_forecast_is_weighted_by():
         "mean churn probability of 4%)."
     )
     assert mixed.endswith(
-        " 1 renewal(s) scored by a scorecard without a calibration use their churn "
-        "probability."
+        " 1 renewal(s) of a term shorter than the horizon, or scored by a scorecard "
+        "without a calibration, keep their churn probability."
     )
     assert plain.startswith("Expected = ARR x (1 - churn probability")
     assert plain.endswith("so read it as an upper bound.")
@@ -166,23 +168,37 @@ def test_a_week_is_renewing_when_a_term_ends_within_the_horizon_after_it():
 
     history = pd.DataFrame(
         {
-            "account_id": ["a", "a", "a", "a", "b"],
+            "account_id": ["a", "a", "a", "a", "b", "c", "d", "d"],
             "observed_day": [
-                day("2024-09-01"),  # 122 days before the end: too early
+                day("2024-09-01"),  # 122 days before a's end: too early
                 day("2024-10-02"),  # 91 days before
                 day("2024-10-03"),  # exactly 90 days before: within
                 day("2025-01-01"),  # on the end day itself: after, not within
-                day("2024-12-01"),  # b's contract has no end date
+                day("2024-12-01"),  # b pays monthly: a term shorter than 90 days
+                day("2024-12-01"),  # c's 30-day contract ends within: too short
+                day("2025-01-15"),  # d renews yearly on 1 March: term ends 28 Feb
+                day("2024-10-15"),  # 136 days before that
             ],
         }
     )
     contracts = pd.DataFrame(
         {
-            "account_id": ["a", "b"],
-            "end_date": [dt.date(2025, 1, 1), None],
+            "account_id": ["a", "b", "c", "d"],
+            "start_date": [
+                dt.date(2024, 1, 2),
+                dt.date(2024, 3, 1),
+                dt.date(2024, 11, 20),
+                dt.date(2023, 3, 1),
+            ],
+            "end_date": [dt.date(2025, 1, 1), None, dt.date(2024, 12, 19), None],
+            "closed_on": [None, None, None, None],
+            "billing_period": ["annual", "monthly", None, "annual"],
         }
     )
+    months = {"annual": 12, "monthly": 1}.get
 
-    flags = renewal_within(history, contracts, 90)
+    flags = renewal_within(history, contracts, 90, months)
+    dated_only = renewal_within(history, contracts, 90)
 
-    assert flags.tolist() == [False, False, True, False, False]
+    assert flags.tolist() == [False, False, True, False, False, False, True, False]
+    assert dated_only.tolist() == [False, False, True] + [False] * 5

@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from steward.accounts.listing import running_on
-from steward.accounts.terms import ONE_DAY, next_renewals
+from steward.accounts.terms import DAYS_PER_MONTH, ONE_DAY, next_renewals
 from steward.auth.permissions import book_of
 from steward.config_file import read_mapping
 from steward.errors import CoverageInvalid, InputInvalid, ScorecardInvalid
@@ -169,6 +169,7 @@ def upcoming_renewals(
         return []
     due = _with_scores(session, due)
     due = due.sort_values(["ends_on", "account", "contract"])
+    due["term_days"] = _term_days(due, settings)
     found = calibrations or {}
     return [_renewal(row, today, found) for row in due.itertuples(index=False)]
 
@@ -185,8 +186,12 @@ def load_calibrations(folder: Path) -> dict[str, RenewalCalibration]:
             card = load_scorecard(path)
         except ScorecardInvalid:
             continue
-        if card.fit is not None and card.fit.renewals is not None:
-            found[card.name] = card.fit.renewals
+        calibration = card.fit.renewals if card.fit is not None else None
+        if calibration is not None:
+            if calibration.horizon_days is None:
+                update = {"horizon_days": card.horizon_days}
+                calibration = calibration.model_copy(update=update)
+            found[card.name] = calibration
     return found
 
 
@@ -212,8 +217,8 @@ def risk_basis(
     sentence = f"Expected = ARR x (1 - renewal risk), calibrated on {learned}."
     if plain:
         sentence += (
-            f" {plain} renewal(s) scored by a scorecard without a calibration "
-            "use their churn probability."
+            f" {plain:,} renewal(s) of a term shorter than the horizon, or scored by "
+            "a scorecard without a calibration, keep their churn probability."
         )
     return sentence
 
@@ -306,6 +311,13 @@ def _check_csm(session: Session, csm: str) -> None:
         )
 
 
+def _term_days(due: pd.DataFrame, settings: RenewalSettings) -> pd.Series:
+    """Each contract's term length in days: from its dates, or its billing period."""
+    dated = (due["end_date"] - due["start_date"]).dt.days + 1
+    months = due["billing_period"].map(settings.months).astype("float64")
+    return dated.where(due["end_date"].notna(), months * DAYS_PER_MONTH)
+
+
 def _term_ends(
     session: Session, settings: RenewalSettings, contracts: pd.DataFrame, today: dt.date
 ) -> pd.Series:
@@ -390,7 +402,12 @@ def _renewal(
     probability = _number(row.churn_probability)
     calibration = calibrations.get(_value(row.scorecard))
     risk = None
-    if probability is not None and calibration is not None:
+    # A term shorter than the horizon keeps the horizon's churn probability.
+    if (
+        probability is not None
+        and calibration is not None
+        and row.term_days >= calibration.horizon_days
+    ):
         risk = round(renewal_risk(calibration, probability), 6)
     return Renewal(
         contract=row.contract,

@@ -26,6 +26,8 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 ONE_DAY = dt.timedelta(days=1)
+# A month's average length, to compare a term of months with a span of days.
+DAYS_PER_MONTH = 365.25 / 12
 
 
 @dataclass(frozen=True)

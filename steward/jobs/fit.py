@@ -9,6 +9,7 @@ from collections.abc import Callable
 import ibis
 import pandas as pd
 
+from steward.accounts.renewals import load_renewal_settings
 from steward.errors import NotEnoughHistory, ScorecardInvalid
 from steward.jobs.training import (
     churn_days,
@@ -120,6 +121,7 @@ def _dated(
             "there are churn outcomes but no usage events: import events first"
         )
     first_day = span[0]
+    term_months = load_renewal_settings(workspace.renewals_path()).months
     last_day = day_number(as_of) if as_of else max(span[1], int(churns["day"].max()))
     plan = plan_history(first_day, last_day, card.window_days, card.horizon_days)
     history = metric_history(
@@ -138,7 +140,9 @@ def _dated(
         churned=labels,
         account=history["account_id"],
         observed_on=history["observed_day"].map(from_day_number),
-        renewing=renewal_within(history, facts.contracts, card.horizon_days),
+        renewing=renewal_within(
+            history, facts.contracts, card.horizon_days, term_months
+        ),
     )
 
 

@@ -12,11 +12,13 @@ Two shapes of history:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from steward.accounts.terms import DAYS_PER_MONTH, next_renewals
 from steward.errors import NotEnoughHistory
 from steward.metrics.catalogue import from_day_number
 from steward.metrics.facts import AccountFacts, day_of
@@ -86,18 +88,68 @@ def label_history(
 
 
 def renewal_within(
-    history: pd.DataFrame, contracts: pd.DataFrame, horizon_days: int
+    history: pd.DataFrame,
+    contracts: pd.DataFrame,
+    horizon_days: int,
+    term_months: Callable[[str | None], int | None] | None = None,
 ) -> pd.Series:
     """True where a contract term of the account ends in ``(observed_day,
     observed_day + horizon]``: the observations a renewal is decided in.
 
-    Contracts with no end date (terms from a billing period) are not counted.
+    A contract's term ends on its end date; an open-ended one running on the
+    day renews every term its billing period gives (``term_months``, as the
+    renewals view reads it), and one whose period is unknown is not counted.
+    Only terms at least the horizon long count: over a shorter one (a monthly
+    subscription) the horizon's churn probability already spans renewals.
     """
-    ends = pd.DataFrame(
-        {"account_id": contracts["account_id"], "day": day_of(contracts["end_date"])}
-    ).dropna(subset=["day"])
+    start, end = day_of(contracts["start_date"]), day_of(contracts["end_date"])
+    ends = pd.DataFrame({"account_id": contracts["account_id"], "day": end})
+    ends = ends[(end - start + 1) >= horizon_days].dropna(subset=["day"])
     within = _days_to_next(history, ends) <= horizon_days
+    if term_months is not None:
+        within |= _open_terms_ending(history, contracts, horizon_days, term_months)
     return pd.Series(within, index=history.index, name="renewing")
+
+
+def _open_terms_ending(
+    history: pd.DataFrame,
+    contracts: pd.DataFrame,
+    horizon_days: int,
+    term_months: Callable[[str | None], int | None],
+) -> np.ndarray:
+    """Per history row: does an open-ended contract's term end within the
+    horizon after it? One vectorised pass per observation day."""
+    flags = np.zeros(len(history), dtype=bool)
+    if "billing_period" not in contracts.columns:
+        return flags
+    open_ended = contracts[contracts["end_date"].isna()]
+    months = open_ended["billing_period"].map(term_months).astype("float64")
+    open_ended = open_ended.assign(
+        months=months,
+        start=day_of(open_ended["start_date"]),
+        closed=day_of(open_ended["closed_on"]),
+    ).dropna(subset=["months", "start"])
+    open_ended = open_ended[open_ended["months"] * DAYS_PER_MONTH >= horizon_days]
+    if open_ended.empty:
+        return flags
+    observed = history["observed_day"].astype("int64").to_numpy()
+    accounts = history["account_id"].to_numpy()
+    for number in np.unique(observed):
+        running = open_ended[
+            (open_ended["start"] <= number)
+            & ~(open_ended["closed"] <= number)  # NaN: never closed
+        ]
+        if running.empty:
+            continue
+        day = from_day_number(int(number))
+        renews = next_renewals(
+            pd.to_datetime(running["start_date"]), running["months"], day
+        )
+        left = (renews - pd.Timestamp(day)).dt.days - 1  # to the term's last day
+        due = set(running.loc[left.to_numpy() <= horizon_days, "account_id"])
+        rows = observed == number
+        flags[rows] = pd.Series(accounts[rows]).isin(due).to_numpy()
+    return flags
 
 
 def _days_to_next(history: pd.DataFrame, dated: pd.DataFrame) -> np.ndarray:

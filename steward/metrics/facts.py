@@ -101,8 +101,18 @@ def load_facts(session: Session) -> AccountFacts:
             Contract.arr,
             Contract.outcome,
             Contract.closed_on,
+            Contract.billing_period,
         ),
-        ["account", "start_date", "end_date", "seats", "arr", "outcome", "closed_on"],
+        [
+            "account",
+            "start_date",
+            "end_date",
+            "seats",
+            "arr",
+            "outcome",
+            "closed_on",
+            "billing_period",
+        ],
         ids,
     )
     tickets = _frame(

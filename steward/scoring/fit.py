@@ -111,7 +111,11 @@ def _fit(current: Scorecard, training: TrainingSet, seed: int) -> FitResult:
     if training.renewing is not None:
         renewing = training.renewing.to_numpy(dtype=bool)[test]
         calibration = fit_renewal_calibration(
-            risks["score"], churned[test], renewing, account[test]
+            risks["score"],
+            churned[test],
+            renewing,
+            account[test],
+            current.horizon_days,
         )
         report = report.model_copy(update={"renewals": calibration})
 

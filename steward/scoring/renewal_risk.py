@@ -12,7 +12,9 @@ score's churn log-odds map to churn among the observations whose account
 had a contract term ending within the horizon: a one-feature logistic
 regression on the held-out log-odds (Platt scaling), so the mapping is
 learned on scores the model did not train on. The renewals forecast applies
-it to every undecided renewal. No I/O here.
+it to every undecided renewal of a term at least the horizon long; over a
+shorter term (a monthly subscription) the horizon's probability already
+spans several renewals, and the forecast keeps it. No I/O here.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ def fit_renewal_calibration(
     churned: np.ndarray,
     renewing: np.ndarray,
     account: np.ndarray,
+    horizon_days: int,
 ) -> RenewalCalibration | None:
     """The mapping learned on the renewing observations, or None if too few.
 
     Arrays are aligned, one entry per held-out observation: the score's
     churn log-odds, whether the account churned within the horizon, whether
-    a contract term of the account ended within the horizon, its account.
+    a contract term (at least the horizon long) of the account ended within
+    the horizon, its account.
     """
     renewing = np.asarray(renewing, dtype=bool)
     x = np.asarray(churn_log_odds, dtype=float)[renewing]
@@ -52,6 +56,7 @@ def fit_renewal_calibration(
     return RenewalCalibration(
         intercept=round(float(model.intercept_[0]), 6),
         slope=round(float(model.coef_[0][0]), 6),
+        horizon_days=horizon_days,
         observations=int(y.size),
         accounts=int(np.unique(np.asarray(account)[renewing]).size),
         churned=positives,

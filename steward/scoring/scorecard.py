@@ -146,6 +146,10 @@ class RenewalCalibration(_Strict):
 
     intercept: float
     slope: float
+    # Learned on terms at least this long (the scorecard's horizon), and
+    # applied only to them; None (a file written before it was kept) reads
+    # as the scorecard's horizon_days.
+    horizon_days: int | None = Field(None, gt=0)
     observations: int
     accounts: int
     churned: int
