@@ -24,6 +24,7 @@ from steward.scoring.scorecard import (
     load_scorecard,
     save_scorecard,
 )
+from tests.test_renewals_forecast import _row as renewal
 
 CALIBRATION = RenewalCalibration(
     intercept=1.5,
@@ -81,26 +82,7 @@ def test_renewal_risk_maps_a_probability_through_the_calibration():
 
 
 def _row(contract: str, p: float | None, risk: float | None) -> Renewal:
-    return Renewal(
-        contract=contract,
-        account=contract,
-        name=contract,
-        csm=None,
-        tier=None,
-        coverage=None,
-        ends_on=dt.date(2025, 2, 1),
-        days_left=31,
-        arr=10_000.0,
-        billing_period="annual",
-        auto_renew=None,
-        health=None,
-        band=None,
-        churn_probability=p,
-        expansion=None,
-        outcome=None,
-        new_arr=None,
-        renewal_risk=risk,
-    )
+    return renewal(contract, 31, 10_000.0, p, renewal_risk=risk)
 
 
 def test_the_forecast_weighs_by_renewal_risk_and_falls_back_to_probability():

@@ -42,6 +42,7 @@ def _row(contract: str, days: int, arr: float, p: float | None, **decided) -> Re
         expansion=None,
         outcome=decided.get("outcome"),
         new_arr=decided.get("new_arr"),
+        renewal_risk=decided.get("renewal_risk"),
     )
 
 

@@ -8,7 +8,6 @@ secret carries 256 random bits, so the hash cannot be reversed by guessing.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from steward.accounts.plan_content import CUSTOMER_OPS
 from steward.accounts.success_plans import change_plan, get_plan, parse_change
 from steward.audit import record
+from steward.auth.links import digest, log_use, refusal
 from steward.errors import (
     InputInvalid,
     PlanLinkNotFound,
@@ -31,10 +31,6 @@ from steward.store.plans import PlanLink, PlanLinkUse, SuccessPlan
 PREFIX = "stp_"
 MAX_DAYS = 90
 DEFAULT_DAYS = 30
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_link(
@@ -200,17 +196,7 @@ def change_by_link(
 
 
 def _refusal(link: PlanLink, now: dt.datetime) -> str | None:
-    if link.revoked_at is not None:
-        return (
-            f"this plan link was revoked on {link.revoked_at.date()}; ask your "
-            "customer success manager for a new one"
-        )
-    if link.expires_at <= now:
-        return (
-            f"this plan link expired on {link.expires_at.date()}; ask your "
-            "customer success manager for a new one"
-        )
-    return None
+    return refusal("plan link", link.revoked_at, link.expires_at, now)
 
 
 def _log(
@@ -222,14 +208,5 @@ def _log(
     now: dt.datetime | None,
     **detail: str,
 ) -> None:
-    session.add(
-        PlanLinkUse(
-            link_id=link.id,
-            at=now or utcnow(),
-            action=action[:40],
-            outcome=outcome,
-            client=(client or "")[:300] or None,
-            detail=detail,
-        )
-    )
-    session.flush()
+    at = now or utcnow()
+    log_use(session, PlanLinkUse, link.id, action, outcome, client, at, detail)

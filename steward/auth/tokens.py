@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.audit import record
+from steward.auth.links import digest
 from steward.auth.permissions import check_admin
 from steward.errors import ApiTokenNotFound, InputInvalid, SignInRequired, UserNotFound
 from steward.store.models import ApiToken, User
 
 PREFIX = "stw_"
-
-
-def _digest(token: str) -> str:
-    # A token carries 256 random bits, so a plain fast hash cannot be reversed
-    # by guessing; argon2 would only slow down every API call.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(
@@ -53,7 +47,7 @@ def mint_token(
         user_id=user.id,
         name=name,
         prefix=secret[:10],
-        token_hash=_digest(secret),
+        token_hash=digest(secret),
         created_by=actor,
     )
     token.user = user
@@ -82,7 +76,7 @@ def list_tokens(session: Session, viewer: User) -> list[ApiToken]:
 def user_for_token(session: Session, secret: str) -> User:
     """The active user a live token acts as."""
     token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
+        select(ApiToken).where(ApiToken.token_hash == digest(secret))
     )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         raise SignInRequired("the API token is unknown or revoked")

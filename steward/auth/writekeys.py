@@ -7,7 +7,6 @@ data and acts as no user.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import threading
 import time
@@ -16,17 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.audit import record
+from steward.auth.links import digest
 from steward.errors import InputInvalid, SignInRequired, WriteKeyNotFound
 from steward.store.db import Store
 from steward.store.tracking import WriteKey
 
 PREFIX = "swk_"
-
-
-def digest(key: str) -> str:
-    # 256 random bits: a fast hash cannot be reversed by guessing, and a slow
-    # one would cost every tracking request.
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def add_write_key(session: Session, name: str, actor: str) -> tuple[WriteKey, str]:

@@ -10,13 +10,13 @@ is logged, refusals included.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from steward.audit import record
+from steward.auth.links import digest, log_use, refusal
 from steward.errors import DocumentNotFound, InputInvalid, NotFound, PortalLinkRefused
 from steward.knowledge.access import actor, check_publish
 from steward.knowledge.checks import check_plain
@@ -27,10 +27,6 @@ PREFIX = "kbp_"
 # Onboarding runs 90 days; a link lasts that long unless asked otherwise.
 DEFAULT_DAYS = 90
 MAX_DAYS = 365
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def create_link(
@@ -60,7 +56,7 @@ def create_link(
     now = now or utcnow()
     secret = PREFIX + secrets.token_urlsafe(32)
     link = KbPortalLink(
-        token_hash=_digest(secret),
+        token_hash=digest(secret),
         prefix=secret[:10],
         label=label,
         segment=segment or None,
@@ -108,7 +104,7 @@ def open_link(
     """
     now = now or utcnow()
     link = session.scalar(
-        select(KbPortalLink).where(KbPortalLink.token_hash == _digest(secret))
+        select(KbPortalLink).where(KbPortalLink.token_hash == digest(secret))
     )
     if link is None:
         raise NotFound(
@@ -143,17 +139,7 @@ def list_links(session: Session, user: User | None) -> list[tuple[KbPortalLink, 
 
 
 def _refusal(link: KbPortalLink, now: dt.datetime) -> str | None:
-    if link.revoked_at is not None:
-        return (
-            f"this portal link was revoked on {link.revoked_at.date()}; ask your "
-            "customer success manager for a new one"
-        )
-    if link.expires_at <= now:
-        return (
-            f"this portal link expired on {link.expires_at.date()}; ask your "
-            "customer success manager for a new one"
-        )
-    return None
+    return refusal("portal link", link.revoked_at, link.expires_at, now)
 
 
 def _log(
@@ -165,17 +151,7 @@ def _log(
     now: dt.datetime,
     **detail: str,
 ) -> None:
-    session.add(
-        KbPortalLinkUse(
-            link_id=link.id,
-            at=now,
-            action=action[:40],
-            outcome=outcome,
-            client=(client or "")[:300] or None,
-            detail=detail,
-        )
-    )
-    session.flush()
+    log_use(session, KbPortalLinkUse, link.id, action, outcome, client, now, detail)
 
 
 def portal_documents(session: Session, link: KbPortalLink) -> list[KbDocument]:
