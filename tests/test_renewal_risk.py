@@ -10,12 +10,16 @@ from scipy.special import expit
 from steward.accounts.renewals import (
     Renewal,
     forecast,
-    load_calibrations,
+    load_renewal_models,
     risk_basis,
 )
 from steward.jobs.training import renewal_within
 from steward.metrics.catalogue import day_number
-from steward.scoring.renewal_risk import fit_renewal_calibration, renewal_risk
+from steward.scoring.renewal_risk import (
+    RenewalModel,
+    fit_renewal_calibration,
+    renewal_risk,
+)
 from steward.scoring.scorecard import (
     DEFAULT_SCORECARD,
     Challenger,
@@ -81,8 +85,26 @@ def test_renewal_risk_maps_a_probability_through_the_calibration():
     assert 0 < renewal_risk(CALIBRATION, 0.0) < renewal_risk(CALIBRATION, 1.0) < 1
 
 
-def _row(contract: str, p: float | None, risk: float | None) -> Renewal:
-    return renewal(contract, 31, 10_000.0, p, renewal_risk=risk)
+def _row(
+    contract: str, p: float | None, risk: float | None, way: str | None = None
+) -> Renewal:
+    way = way or ("calibrated" if risk is not None else None)
+    return renewal(contract, 31, 10_000.0, p, renewal_risk=risk, risk_basis=way)
+
+
+def test_a_renewal_model_calibrates_long_terms_and_spreads_short_ones():
+    model = RenewalModel(90, CALIBRATION)
+    plain = RenewalModel(90)
+
+    # A yearly term: the calibration (0.2606 for 0.04, as above).
+    assert model.risk(0.04, 365) == (pytest.approx(0.2606, abs=1e-4), "calibrated")
+    # A month of a 90-day probability of 27.1%: 1 - 0.729 ** (30 / 90) = 10%.
+    assert model.risk(0.271, 30) == (pytest.approx(0.1, abs=1e-4), "per_term")
+    assert plain.risk(0.271, 30) == (pytest.approx(0.1, abs=1e-4), "per_term")
+    # No calibration and a long term: the probability as it is.
+    assert plain.risk(0.04, 365) == (0.04, "horizon")
+    # A term of exactly the horizon is calibrated.
+    assert model.risk(0.04, 90)[1] == "calibrated"
 
 
 def test_the_forecast_weighs_by_renewal_risk_and_falls_back_to_probability():
@@ -96,20 +118,30 @@ def test_the_forecast_weighs_by_renewal_risk_and_falls_back_to_probability():
 
 
 def test_the_basis_says_what_the_forecast_is_weighted_by():
-    calibrated = risk_basis([_row("a", 0.02, 0.25)], {"default": CALIBRATION})
+    models = {"default": RenewalModel(90, CALIBRATION)}
+    calibrated = risk_basis([_row("a", 0.02, 0.25)], models)
     mixed = risk_basis(
-        [_row("a", 0.02, 0.25), _row("b", 0.1, None)], {"default": CALIBRATION}
+        [
+            _row("a", 0.02, 0.25),
+            _row("b", 0.1, 0.034, "per_term"),
+            _row("c", 0.1, None),
+        ],
+        models,
     )
-    plain = risk_basis([_row("b", 0.1, None)], {})
+    plain = risk_basis([_row("c", 0.1, None)], {"default": RenewalModel(90)})
 
     assert calibrated == (
-        "Expected = ARR x (1 - renewal risk), calibrated on 400 weekly scores of "
+        "Expected = ARR x (1 - renewal risk): calibrated on 400 weekly scores of "
         "60 accounts within the horizon before a renewal (16% churned, against a "
         "mean churn probability of 4%)."
     )
-    assert mixed.endswith(
-        " 1 renewal(s) of a term shorter than the horizon, or scored by a scorecard "
-        "without a calibration, keep their churn probability."
+    assert mixed == (
+        "Expected = ARR x (1 - renewal risk): calibrated on 400 weekly scores of "
+        "60 accounts within the horizon before a renewal (16% churned, against a "
+        "mean churn probability of 4%); for 1 renewal(s) of a term shorter than "
+        "the horizon, the horizon's churn probability spread over the term at a "
+        "constant rate. 1 renewal(s) scored by a scorecard without a calibration "
+        "keep their churn probability."
     )
     assert plain.startswith("Expected = ARR x (1 - churn probability")
     assert plain.endswith("so read it as an upper bound.")
@@ -141,7 +173,10 @@ def test_calibrations_are_read_from_fitted_scorecards_and_broken_files_skipped(
     save_scorecard(other, tmp_path / "b.yaml")
     (tmp_path / "broken.yaml").write_text("name: [unclosed\n")
 
-    assert load_calibrations(tmp_path) == {card.name: CALIBRATION}
+    assert load_renewal_models(tmp_path) == {
+        card.name: RenewalModel(card.horizon_days, CALIBRATION),
+        "unfitted": RenewalModel(card.horizon_days),
+    }
 
 
 def test_a_week_is_renewing_when_a_term_ends_within_the_horizon_after_it():

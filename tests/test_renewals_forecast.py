@@ -43,6 +43,7 @@ def _row(contract: str, days: int, arr: float, p: float | None, **decided) -> Re
         outcome=decided.get("outcome"),
         new_arr=decided.get("new_arr"),
         renewal_risk=decided.get("renewal_risk"),
+        risk_basis=decided.get("risk_basis"),
     )
 
 

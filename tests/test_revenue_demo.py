@@ -135,7 +135,7 @@ def test_the_forecast_weights_renewing_arr_by_the_calibrated_renewal_risk(demo):
     for row in body["renewals"]:
         assert row["churn_probability"] == pytest.approx(p[row["account"]], abs=1e-5)
         assert row["renewal_risk"] == pytest.approx(risk[row["account"]], abs=1e-4)
-    assert body["basis"].startswith("Expected = ARR x (1 - renewal risk), calibrated")
+    assert body["basis"].startswith("Expected = ARR x (1 - renewal risk): calibrated")
     windows = {w["days"]: w for w in body["forecast"]}
     assert sorted(windows) == [30, 60, 90, 180]
     for days, window in windows.items():

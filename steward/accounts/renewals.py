@@ -15,6 +15,7 @@ what renews where customers leave only at renewal.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,8 @@ from steward.accounts.terms import DAYS_PER_MONTH, ONE_DAY, next_renewals
 from steward.auth.permissions import book_of
 from steward.config_file import read_mapping
 from steward.errors import CoverageInvalid, InputInvalid, ScorecardInvalid
-from steward.scoring.renewal_risk import MIN_PER_CLASS, renewal_risk
-from steward.scoring.scorecard import RenewalCalibration, load_scorecard
+from steward.scoring.renewal_risk import MIN_PER_CLASS, RenewalModel
+from steward.scoring.scorecard import load_scorecard
 from steward.store.automation import ExpansionScore
 from steward.store.models import Account, Contract, HealthScore, User
 
@@ -97,8 +98,11 @@ class Renewal:
     expansion: float | None
     outcome: str | None
     new_arr: float | None
-    # The calibrated chance of not renewing; None without a calibration.
+    # The chance this renewal is lost (steward.scoring.renewal_risk); None
+    # where it is the churn probability as it is (no calibration).
     renewal_risk: float | None = None
+    # How renewal_risk was found: "calibrated", "per_term" or None.
+    risk_basis: str | None = None
 
     @property
     def risk(self) -> float | None:
@@ -145,12 +149,12 @@ def upcoming_renewals(
     *,
     viewer: User | None = None,
     csm: str | None = None,
-    calibrations: dict[str, RenewalCalibration] | None = None,
+    models: dict[str, RenewalModel] | None = None,
 ) -> list[Renewal]:
     """Contracts running today whose term ends within ``within_days``, soonest first.
 
-    ``calibrations`` (scorecard name -> calibration, see
-    :func:`load_calibrations`) give each row its renewal risk.
+    ``models`` (scorecard name -> renewal model, see
+    :func:`load_renewal_models`) give each row its renewal risk.
     """
     if within_days < 0:
         raise InputInvalid(
@@ -170,12 +174,12 @@ def upcoming_renewals(
     due = _with_scores(session, due)
     due = due.sort_values(["ends_on", "account", "contract"])
     due["term_days"] = _term_days(due, settings)
-    found = calibrations or {}
+    found = models or {}
     return [_renewal(row, today, found) for row in due.itertuples(index=False)]
 
 
-def load_calibrations(folder: Path) -> dict[str, RenewalCalibration]:
-    """The renewal calibration of each scorecard in ``folder`` that has one.
+def load_renewal_models(folder: Path) -> dict[str, RenewalModel]:
+    """Each scorecard's horizon and renewal calibration, by scorecard name.
 
     A scorecard file that does not load gives none here; the daily run and
     ``steward fit`` report what is wrong with it.
@@ -187,38 +191,45 @@ def load_calibrations(folder: Path) -> dict[str, RenewalCalibration]:
         except ScorecardInvalid:
             continue
         calibration = card.fit.renewals if card.fit is not None else None
-        if calibration is not None:
-            if calibration.horizon_days is None:
-                update = {"horizon_days": card.horizon_days}
-                calibration = calibration.model_copy(update=update)
-            found[card.name] = calibration
+        if calibration is not None and calibration.horizon_days is None:
+            update = {"horizon_days": card.horizon_days}
+            calibration = calibration.model_copy(update=update)
+        found[card.name] = RenewalModel(card.horizon_days, calibration)
     return found
 
 
-def risk_basis(
-    renewals: list[Renewal], calibrations: dict[str, RenewalCalibration]
-) -> str:
+def risk_basis(renewals: list[Renewal], models: dict[str, RenewalModel]) -> str:
     """One sentence saying what the forecast's expected ARR is weighted by."""
     scored = [row for row in renewals if row.churn_probability is not None]
-    plain = sum(row.renewal_risk is None for row in scored)
-    if not calibrations or (scored and plain == len(scored)):
+    ways = Counter(row.risk_basis for row in scored)
+    learned = [m.calibration for m in models.values() if m.calibration is not None]
+    if not ways["calibrated"] and not ways["per_term"]:
         return (
             "Expected = ARR x (1 - churn probability over the health model's "
             "horizon): no renewal calibration yet (steward fit learns one once "
             f"{MIN_PER_CLASS} or more past renewals churned and {MIN_PER_CLASS} "
             "renewed), so read it as an upper bound."
         )
-    learned = "; ".join(
-        f"{c.observations:,} weekly scores of {c.accounts:,} accounts within the "
-        f"horizon before a renewal ({c.churn_rate:.0%} churned, against a mean "
-        f"churn probability of {c.mean_probability:.0%})"
-        for c in calibrations.values()
-    )
-    sentence = f"Expected = ARR x (1 - renewal risk), calibrated on {learned}."
-    if plain:
+    parts = []
+    if ways["calibrated"]:
+        on = "; ".join(
+            f"{c.observations:,} weekly scores of {c.accounts:,} accounts within "
+            f"the horizon before a renewal ({c.churn_rate:.0%} churned, against a "
+            f"mean churn probability of {c.mean_probability:.0%})"
+            for c in learned
+        )
+        parts.append(f"calibrated on {on}")
+    if ways["per_term"]:
+        parts.append(
+            f"for {ways['per_term']:,} renewal(s) of a term shorter than the "
+            "horizon, the horizon's churn probability spread over the term at a "
+            "constant rate"
+        )
+    sentence = f"Expected = ARR x (1 - renewal risk): {'; '.join(parts)}."
+    if ways[None]:
         sentence += (
-            f" {plain:,} renewal(s) of a term shorter than the horizon, or scored by "
-            "a scorecard without a calibration, keep their churn probability."
+            f" {ways[None]:,} renewal(s) scored by a scorecard without a "
+            "calibration keep their churn probability."
         )
     return sentence
 
@@ -395,20 +406,15 @@ def _latest(
     return pd.DataFrame(rows, columns=columns)
 
 
-def _renewal(
-    row: object, today: dt.date, calibrations: dict[str, RenewalCalibration]
-) -> Renewal:
+def _renewal(row: object, today: dt.date, models: dict[str, RenewalModel]) -> Renewal:
     ends_on = row.ends_on.date()
     probability = _number(row.churn_probability)
-    calibration = calibrations.get(_value(row.scorecard))
-    risk = None
-    # A term shorter than the horizon keeps the horizon's churn probability.
-    if (
-        probability is not None
-        and calibration is not None
-        and row.term_days >= calibration.horizon_days
-    ):
-        risk = round(renewal_risk(calibration, probability), 6)
+    model = models.get(_value(row.scorecard))
+    risk = way = None
+    if probability is not None and model is not None:
+        found, how = model.risk(probability, float(row.term_days))
+        if how != "horizon":
+            risk, way = round(found, 6), how
     return Renewal(
         contract=row.contract,
         account=row.account,
@@ -425,6 +431,7 @@ def _renewal(
         band=_value(row.band),
         churn_probability=probability,
         renewal_risk=risk,
+        risk_basis=way,
         expansion=_number(row.expansion),
         outcome=_value(row.outcome),
         new_arr=_number(row.new_arr),

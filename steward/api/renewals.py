@@ -12,7 +12,7 @@ from steward.accounts.outcomes import log_outcome
 from steward.accounts.renewals import (
     current_day,
     forecast,
-    load_calibrations,
+    load_renewal_models,
     load_renewal_settings,
     risk_basis,
     upcoming_renewals,
@@ -41,7 +41,7 @@ def get_renewals(
     readiness and ARR, and the ARR expected to renew per window."""
     place = workspace(request)
     settings = load_renewal_settings(place.renewals_path())
-    calibrations = load_calibrations(place.scorecard_path().parent)
+    models = load_renewal_models(place.scorecard_path().parent)
     day = current_day(session)
     rows = upcoming_renewals(
         session,
@@ -50,7 +50,7 @@ def get_renewals(
         within_days,
         viewer=user,
         csm=csm,
-        calibrations=calibrations,
+        models=models,
     )
     windows = [d for d in settings.windows if d <= within_days] or [within_days]
     return RenewalsOut(
@@ -58,7 +58,7 @@ def get_renewals(
         within_days=within_days,
         renewals=[RenewalOut(**asdict(row)) for row in rows],
         forecast=[WindowOut(**asdict(w)) for w in forecast(rows, windows)],
-        basis=risk_basis(rows, calibrations),
+        basis=risk_basis(rows, models),
     )
 
 

@@ -31,8 +31,12 @@ class RenewalOut(Out):
     outcome: str | None
     new_arr: float | None
     renewal_risk: float | None = Field(
-        description="Churn probability calibrated on past renewals by steward fit; "
-        "null without a calibration"
+        description="The chance this renewal is lost: the churn probability "
+        "calibrated on past renewals, or spread over a term shorter than the "
+        "horizon; null where the churn probability is used as it is"
+    )
+    risk_basis: Literal["calibrated", "per_term"] | None = Field(
+        description="How renewal_risk was found"
     )
 
 

@@ -69,7 +69,7 @@ def renewals(
     from steward.accounts.renewals import (
         current_day,
         forecast,
-        load_calibrations,
+        load_renewal_models,
         load_renewal_settings,
         risk_basis,
     )
@@ -77,15 +77,13 @@ def renewals(
 
     workspace = open_workspace()
     settings = load_renewal_settings(workspace.renewals_path())
-    calibrations = load_calibrations(workspace.scorecard_path().parent)
+    models = load_renewal_models(workspace.scorecard_path().parent)
     with workspace.store.session() as session, flagged({"csm": "--csm"}):
         today = parse_day(as_of) or current_day(session)
-        rows = upcoming(
-            session, settings, today, within, csm=csm, calibrations=calibrations
-        )
+        rows = upcoming(session, settings, today, within, csm=csm, models=models)
     windows = [days for days in settings.windows if days <= within] or [within]
     outlook = forecast(rows, windows)
-    basis = risk_basis(rows, calibrations)
+    basis = risk_basis(rows, models)
     if output is Format.json:
         body = {
             "as_of": today.isoformat(),

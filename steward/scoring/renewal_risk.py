@@ -12,12 +12,18 @@ score's churn log-odds map to churn among the observations whose account
 had a contract term ending within the horizon: a one-feature logistic
 regression on the held-out log-odds (Platt scaling), so the mapping is
 learned on scores the model did not train on. The renewals forecast applies
-it to every undecided renewal of a term at least the horizon long; over a
-shorter term (a monthly subscription) the horizon's probability already
-spans several renewals, and the forecast keeps it. No I/O here.
+it to every undecided renewal of a term at least the horizon long.
+
+A shorter term (a monthly subscription) renews several times within the
+horizon, so the horizon's probability overstates the risk of one renewal:
+the forecast spreads it over the term at a constant rate instead,
+``1 - (1 - p) ** (term / horizon)``, with or without a calibration. No I/O
+here.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit, logit
@@ -69,3 +75,23 @@ def renewal_risk(calibration: RenewalCalibration, churn_probability: float) -> f
     """The calibrated chance of not renewing for a stored churn probability."""
     p = min(max(churn_probability, 1e-9), 1.0 - 1e-9)
     return float(expit(calibration.intercept + calibration.slope * logit(p)))
+
+
+@dataclass(frozen=True)
+class RenewalModel:
+    """What a scorecard says about renewals: its churn horizon and, once
+    ``steward fit`` has learned one, its calibration."""
+
+    horizon_days: int
+    calibration: RenewalCalibration | None = None
+
+    def risk(self, churn_probability: float, term_days: float) -> tuple[float, str]:
+        """The chance one renewal of a ``term_days`` term is lost, and how it was
+        found: ``calibrated``, ``per_term`` (a term shorter than the horizon), or
+        ``horizon`` (the churn probability as it is, with no calibration)."""
+        if term_days < self.horizon_days:
+            share = max(term_days, 0.0) / self.horizon_days
+            return 1.0 - (1.0 - churn_probability) ** share, "per_term"
+        if self.calibration is not None:
+            return renewal_risk(self.calibration, churn_probability), "calibrated"
+        return churn_probability, "horizon"

@@ -13,7 +13,7 @@ from steward.accounts.outcomes import log_outcome
 from steward.accounts.renewals import (
     current_day,
     forecast,
-    load_calibrations,
+    load_renewal_models,
     load_renewal_settings,
     risk_basis,
     upcoming_renewals,
@@ -31,11 +31,9 @@ Within = Annotated[int, Query(ge=0, le=3650)]
 def _context(request: Request, session: DB, user: PageUser, within: int) -> dict:
     place = workspace(request)
     settings = load_renewal_settings(place.renewals_path())
-    calibrations = load_calibrations(place.scorecard_path().parent)
+    models = load_renewal_models(place.scorecard_path().parent)
     day = current_day(session)
-    rows = upcoming_renewals(
-        session, settings, day, within, viewer=user, calibrations=calibrations
-    )
+    rows = upcoming_renewals(session, settings, day, within, viewer=user, models=models)
     windows = [d for d in settings.windows if d <= within] or [within]
     outlook = forecast(rows, windows)
     return {
@@ -44,7 +42,7 @@ def _context(request: Request, session: DB, user: PageUser, within: int) -> dict
         "within": within,
         "windows": settings.windows,
         "forecast": outlook,
-        "basis": risk_basis(rows, calibrations),
+        "basis": risk_basis(rows, models),
         "chart": forecast_chart(outlook),
         "outcomes": OUTCOMES,
         "reasons": settings.reason_tags,
