@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from steward.accounts.plan_content import CUSTOMER_OPS
 from steward.accounts.success_plans import change_plan, get_plan, parse_change
 from steward.audit import record
-from steward.auth.links import digest, log_use, refusal
+from steward.auth.links import digest, log_use, open_secret
 from steward.errors import (
     InputInvalid,
     PlanLinkNotFound,
@@ -147,20 +147,19 @@ def open_link(
     against); an expired or revoked link is ``PlanLinkRefused`` (403), and the
     refusal is committed before the error rolls the caller's work back.
     """
-    now = now or utcnow()
-    link = session.scalar(select(PlanLink).where(PlanLink.token_hash == digest(secret)))
-    if link is None:
-        raise PlanLinkNotFound(
-            "this plan link is not valid; ask your customer success manager for "
-            "a new one"
-        )
-    refusal = _refusal(link, now)
-    if refusal is not None:
-        _log(session, link, action, "refused", client, now, reason=refusal)
-        session.commit()
-        raise PlanLinkRefused(refusal)
-    link.last_used_at = now
-    _log(session, link, action, "ok", client, now)
+    link = open_secret(
+        session,
+        PlanLink,
+        PlanLinkUse,
+        secret,
+        noun="plan link",
+        action=action,
+        client=client,
+        now=now or utcnow(),
+        unknown=PlanLinkNotFound,
+        refused=PlanLinkRefused,
+        detail={},
+    )
     return Opened(link, link.plan)
 
 
@@ -193,10 +192,6 @@ def change_by_link(
         session.commit()
         raise
     return opened
-
-
-def _refusal(link: PlanLink, now: dt.datetime) -> str | None:
-    return refusal("plan link", link.revoked_at, link.expires_at, now)
 
 
 def _log(

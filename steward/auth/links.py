@@ -12,12 +12,52 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from steward.errors import StewardError
 
 
 def digest(secret: str) -> str:
     """The SHA-256 stored in place of a secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def open_secret(
+    session: Session,
+    model: type,
+    uses: type,
+    secret: str,
+    *,
+    noun: str,
+    action: str,
+    client: str | None,
+    now: dt.datetime,
+    unknown: type[StewardError],
+    refused: type[StewardError],
+    detail: dict[str, Any],
+) -> Any:
+    """The live link of ``model`` whose secret is ``secret``, its use logged in
+    ``uses``.
+
+    An unknown secret raises ``unknown`` (nothing to log it against); an
+    expired or revoked link raises ``refused``, the refusal committed first so
+    that the caller's rollback keeps it.
+    """
+    link = session.scalar(select(model).where(model.token_hash == digest(secret)))
+    if link is None:
+        raise unknown(
+            f"this {noun} is not valid; ask your customer success manager for a new one"
+        )
+    why = refusal(noun, link.revoked_at, link.expires_at, now)
+    if why is not None:
+        logged = {**detail, "reason": why}
+        log_use(session, uses, link.id, action, "refused", client, now, logged)
+        session.commit()
+        raise refused(why)
+    link.last_used_at = now
+    log_use(session, uses, link.id, action, "ok", client, now, detail)
+    return link
 
 
 def refusal(

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from steward.audit import record
-from steward.auth.links import digest, log_use, refusal
+from steward.auth.links import digest, open_secret
 from steward.errors import DocumentNotFound, InputInvalid, NotFound, PortalLinkRefused
 from steward.knowledge.access import actor, check_publish
 from steward.knowledge.checks import check_plain
@@ -102,23 +102,19 @@ def open_link(
     or revoked link is ``PortalLinkRefused``, and the refusal is committed
     before the error rolls the caller's work back.
     """
-    now = now or utcnow()
-    link = session.scalar(
-        select(KbPortalLink).where(KbPortalLink.token_hash == digest(secret))
+    return open_secret(
+        session,
+        KbPortalLink,
+        KbPortalLinkUse,
+        secret,
+        noun="portal link",
+        action=action,
+        client=client,
+        now=now or utcnow(),
+        unknown=NotFound,
+        refused=PortalLinkRefused,
+        detail=detail,
     )
-    if link is None:
-        raise NotFound(
-            "this portal link is not valid; ask your customer success manager for "
-            "a new one"
-        )
-    refusal = _refusal(link, now)
-    if refusal is not None:
-        _log(session, link, action, "refused", client, now, **detail, reason=refusal)
-        session.commit()
-        raise PortalLinkRefused(refusal)
-    link.last_used_at = now
-    _log(session, link, action, "ok", client, now, **detail)
-    return link
 
 
 def list_links(session: Session, user: User | None) -> list[tuple[KbPortalLink, int]]:
@@ -136,22 +132,6 @@ def list_links(session: Session, user: User | None) -> list[tuple[KbPortalLink, 
         .order_by(KbPortalLink.id.desc())
     ).all()
     return [(link, int(count)) for link, count in rows]
-
-
-def _refusal(link: KbPortalLink, now: dt.datetime) -> str | None:
-    return refusal("portal link", link.revoked_at, link.expires_at, now)
-
-
-def _log(
-    session: Session,
-    link: KbPortalLink,
-    action: str,
-    outcome: str,
-    client: str | None,
-    now: dt.datetime,
-    **detail: str,
-) -> None:
-    log_use(session, KbPortalLinkUse, link.id, action, outcome, client, now, detail)
 
 
 def portal_documents(session: Session, link: KbPortalLink) -> list[KbDocument]:
