@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from steward.store.models import Account, Base, utcnow
+from steward.store.models import Account, Base, LinkUseColumns, utcnow
 
 KB_STATUSES = ("draft", "in_review", "published")
 
@@ -151,15 +151,9 @@ class KbPortalLink(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class KbPortalLinkUse(Base):
+class KbPortalLinkUse(LinkUseColumns, Base):
     """One request made with a portal link: a page, a search, or a refusal."""
 
     __tablename__ = "kb_portal_link_uses"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("kb_portal_links.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(20))
-    client: Mapped[str | None] = mapped_column(String(300))
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

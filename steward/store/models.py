@@ -87,6 +87,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
+class LinkUseColumns:
+    """The columns of a customer link's use log (plan links, portal links):
+    one row per request made with the link, a refusal included. A table
+    using it adds its own ``link_id``."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    client: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class User(Base):
     """A person who signs in: CSMs, their managers, admins, read-only viewers."""
 

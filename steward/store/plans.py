@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from steward.store.models import Account, Base, utcnow
+from steward.store.models import Account, Base, LinkUseColumns, utcnow
 
 PLAN_STATUSES = ("active", "closed")
 
@@ -78,18 +78,12 @@ class PlanLink(Base):
     plan: Mapped[SuccessPlan] = relationship()
 
 
-class PlanLinkUse(Base):
+class PlanLinkUse(LinkUseColumns, Base):
     """One request made with a link: a view, an edit, or a refusal."""
 
     __tablename__ = "plan_link_uses"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("plan_links.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(String(40))
-    outcome: Mapped[str] = mapped_column(String(20))
-    client: Mapped[str | None] = mapped_column(String(300))
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class BusinessReview(Base):
