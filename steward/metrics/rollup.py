@@ -38,14 +38,10 @@ kept: they reach the summary once compacted into a file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -60,89 +56,31 @@ import sqlglot
 from filelock import FileLock
 
 from steward.events.records import EVENT_SCHEMA
-from steward.events.segments import fsync_dir
 from steward.events.store import EventStore
 from steward.metrics.catalogue import ADDITIVE, EventTaxonomy, _row_parts, day_number
 from steward.metrics.pairs import Seen
+from steward.metrics.summary import (
+    COUNTS,
+    KEEP_DAYS,
+    KINDS,
+    Summary,
+    clear,
+    load_summary,
+    mark_dirty,
+    padded,
+    save,
+    summary_key,
+    write_days,
+    zeros,
+)
 
-KEEP_DAYS = 91
-FORMAT = 4
 # The tail is merged into the main part once it holds this share of it.
 TAIL_SHARE = 0.05
 TAIL_MIN = 10_000
 # Event rows folded in at a time.
 BATCH_ROWS = 2**21
-_COUNTS = tuple(name for name in ADDITIVE if name != "value_total")
 _NO_DAY = np.iinfo(np.int32).min
 _DISTINCT = ("active_users", "feature_breadth")
-_KINDS = ("users", "features")
-
-
-# -- the summary ---------------------------------------------------------------
-
-
-@dataclass
-class Summary:
-    key: str
-    folder: Path | None = None
-    files: list[str] = field(default_factory=list)
-    # Days with events folded in, ascending; days before the oldest kept
-    # were pruned when ``pruned`` is set (their totals live on in the later
-    # days' running totals).
-    days: list[int] = field(default_factory=list)
-    value_days: list[int] = field(default_factory=list)
-    pruned: bool = False
-    account_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
-    last_day: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
-    users: Seen = field(default_factory=Seen.empty)
-    features: Seen = field(default_factory=Seen.empty)
-    # Days changed since loading, not yet written.
-    fresh_cum: dict[int, np.ndarray] = field(default_factory=dict)
-    fresh_value: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    accounts_changed: bool = False
-    # Day files written in this update and not fsynced yet.
-    unsynced: set[Path] = field(default_factory=set)
-
-    @property
-    def accounts(self) -> list[str]:
-        return self.account_ids.to_pylist()
-
-    @property
-    def latest(self) -> int | None:
-        return self.days[-1] if self.days else None
-
-    def cum(self, number: int) -> np.ndarray | None:
-        """Running totals up to ``number`` (one row per account), from the
-        latest day with events on or before it; None if that day was pruned."""
-        at = int(np.searchsorted(self.days, number, side="right")) - 1
-        if at < 0:
-            return None if self.pruned else _zeros(0)
-        day = self.days[at]
-        if day in self.fresh_cum:
-            return self.fresh_cum[day]
-        assert self.folder is not None
-        return np.load(self.folder / "cum" / f"{day}.npy", mmap_mode="r")
-
-    def value(self, number: int) -> tuple[np.ndarray, np.ndarray] | None:
-        if number in self.fresh_value:
-            return self.fresh_value[number]
-        if self.folder is None or number not in self.value_days:
-            return None
-        table = np.load(self.folder / "value" / f"{number}.npy")
-        return table["account"], table["value"]
-
-
-def _zeros(size: int) -> np.ndarray:
-    return np.zeros((size, 1 + len(_COUNTS)), dtype=np.int64)
-
-
-def _padded(totals: np.ndarray, size: int) -> np.ndarray:
-    """Running totals for ``size`` accounts: accounts seen later had none yet."""
-    if len(totals) == size:
-        return totals
-    out = _zeros(size)
-    out[: len(totals)] = totals
-    return out
 
 
 def usage_as_of(
@@ -182,7 +120,7 @@ def _lock(events: EventStore) -> FileLock:
 
 def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
     folder = events.root / "rollup"
-    summary = _load(folder, _summary_key(tx))
+    summary = load_summary(folder, summary_key(tx))
     known = set(summary.files)
     new = [path for path in events.files() if _file_key(path) not in known]
     if not new:
@@ -190,7 +128,7 @@ def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
     try:
         _fold_files(folder, summary, new, tx)
     except _Rebuild:
-        _clear(folder)
+        clear(folder)
         summary = Summary(summary.key, folder=folder)
         _fold_files(folder, summary, events.files(), tx)
     return summary
@@ -200,8 +138,8 @@ def _fold_files(
     folder: Path, summary: Summary, paths: list[Path], tx: EventTaxonomy
 ) -> None:
     """Fold ``paths`` into ``summary`` and keep it, under the dirty mark."""
-    _mark_dirty(folder)
-    for kind in _KINDS:
+    mark_dirty(folder)
+    for kind in KINDS:
         seen: Seen = getattr(summary, kind)
         if isinstance(seen.main_last, np.memmap):
             path = folder / f"{kind}_main_last.npy"
@@ -219,12 +157,12 @@ def _fold_files(
                 con.from_arrow(table).create_view("new_events", replace=True)
                 _fold(con, summary, tx)
             summary.files.append(_file_key(path))
-            _write_days(folder, summary)
-            for kind in _KINDS:
+            write_days(folder, summary)
+            for kind in KINDS:
                 seen = getattr(summary, kind)
                 if _tail_too_long(seen):
                     setattr(summary, kind, seen.compacted(_oldest(summary)))
-    _save(folder, summary)
+    save(folder, summary)
 
 
 def _without_old_history(
@@ -412,7 +350,7 @@ def _per_account_day(
     day = np.asarray(columns["day"], dtype=np.int64)
     if not len(a):
         empty = np.empty(0, dtype=np.int32)
-        return empty, empty, _zeros(0), np.empty(0, dtype=np.float64)
+        return empty, empty, zeros(0), np.empty(0, dtype=np.float64)
     low = int(day.min())
     span = int(day.max()) - low + 1
     key = (day - low) * size + a
@@ -432,7 +370,7 @@ def _per_account_day(
 
     counts = np.column_stack(
         [rows[pick]]
-        + [np.rint(summed(columns[name])).astype(np.int64) for name in _COUNTS]
+        + [np.rint(summed(columns[name])).astype(np.int64) for name in COUNTS]
     ).astype(np.int64)
     value = summed(np.nan_to_num(np.asarray(columns["value_total"], np.float64)))
     return (
@@ -468,7 +406,7 @@ def _add_to_totals(
         raise _Rebuild("events older than the oldest day kept")
     bounds = {int(d): (s, e) for d, s, e in zip(new_days, starts, ends, strict=True)}
     every = sorted(set(summary.days) | set(bounds))
-    extra = _zeros(size)
+    extra = zeros(size)
     updated = {}
     for number in every:
         if number < first:
@@ -477,7 +415,7 @@ def _add_to_totals(
             s, e = bounds[number]
             extra[account[s:e]] += counts[s:e]
         # The totals before this batch: of this day, or of the last day before.
-        updated[number] = _padded(np.asarray(summary.cum(number)), size) + extra
+        updated[number] = padded(np.asarray(summary.cum(number)), size) + extra
     summary.fresh_cum.update(updated)
     summary.days = every
 
@@ -515,7 +453,7 @@ def _usage(summary: Summary, end: int, window_days: int) -> pd.DataFrame | None:
     top, base = summary.cum(end), summary.cum(start - 1)
     if top is None or base is None:
         return None  # the window reaches days no longer kept
-    totals = _padded(np.asarray(top), size) - _padded(np.asarray(base), size)
+    totals = padded(np.asarray(top), size) - padded(np.asarray(base), size)
     rows = totals[:, 0]
     value = np.zeros(size, dtype=np.float64)
     for number in summary.value_days:
@@ -537,7 +475,7 @@ def _usage(summary: Summary, end: int, window_days: int) -> pd.DataFrame | None:
         ).astype(np.int64),
     }
     quiet_count = int(quiet.sum())
-    for i, name in enumerate(_COUNTS, start=1):
+    for i, name in enumerate(COUNTS, start=1):
         columns[name] = _with_gap(totals[recent, i], quiet_count)
     columns["value_total"] = _with_gap(value[recent], quiet_count)
     for name in _DISTINCT:
@@ -552,188 +490,5 @@ def _with_gap(values: np.ndarray, missing: int) -> np.ndarray:
     return np.concatenate([values.astype(np.float64), np.full(missing, np.nan)])
 
 
-# -- keeping it ---------------------------------------------------------------
-
-
-def _summary_key(tx: EventTaxonomy) -> str:
-    # The format's version and DuckDB's (its hash makes the pair keys) go in
-    # the key too: a summary kept by another version is rebuilt, not misread.
-    text = json.dumps(
-        {"format": FORMAT, "duckdb": duckdb.__version__, **tx.model_dump()},
-        sort_keys=True,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-_VALUE = np.dtype([("account", np.int32), ("value", np.float64)])
-_PARTS = ("keys", "account", "last")
-
-
-def _load(folder: Path, key: str) -> Summary:
-    """The kept summary, or an empty one (and an emptied folder) if none can be used."""
-    meta_path = folder / "meta.json"
-    try:
-        if (folder / "dirty").exists():
-            raise ValueError("an update was cut short")
-        meta = json.loads(meta_path.read_text())
-        if meta["key"] != key:
-            raise ValueError("kept for another vocabulary or version")
-        with pa.memory_map(str(folder / "accounts.arrow")) as source:
-            account_ids = pa.ipc.open_file(source).read_all()["account_id"]
-        seen = {}
-        for kind in _KINDS:
-            main = [
-                np.load(
-                    folder / f"{kind}_main_{part}.npy",
-                    mmap_mode="r",
-                )
-                for part in _PARTS
-            ]
-            tail = [np.load(folder / f"{kind}_tail_{part}.npy") for part in _PARTS]
-            seen[kind] = Seen(*main, *tail)
-        last_day = np.load(folder / "last_day.npy")
-    except (OSError, KeyError, ValueError, pa.ArrowInvalid):
-        _clear(folder)  # missing or unreadable: rebuilt from the event files
-        return Summary(key, folder=folder)
-    return Summary(
-        key=key,
-        folder=folder,
-        files=meta["files"],
-        days=meta["days"],
-        value_days=meta["value_days"],
-        pruned=meta["pruned"],
-        account_ids=account_ids.combine_chunks(),
-        last_day=last_day,
-        users=seen["users"],
-        features=seen["features"],
-    )
-
-
-def _clear(folder: Path) -> None:
-    """Everything but the lock removed: what is left cannot be used."""
-    for path in folder.iterdir() if folder.exists() else []:
-        if path.name == ".lock":
-            continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-
-
-def _mark_dirty(folder: Path) -> None:
-    """The mark on disk before anything is changed: a cut-short update shows."""
-    folder.mkdir(parents=True, exist_ok=True)
-    _durable(folder / "dirty", b"an update is in progress or was cut short\n")
-    fsync_dir(folder)
-
-
-def _durable(path: Path, data: bytes | np.ndarray) -> None:
-    """``data`` (bytes, or an array as .npy) written to ``path`` and fsynced."""
-    with open(path, "wb") as file:
-        if isinstance(data, bytes):
-            file.write(data)
-        else:
-            np.save(file, data)
-        file.flush()
-        os.fsync(file.fileno())
-
-
-def _unsynced(summary: Summary, path: Path, data: np.ndarray) -> None:
-    """``data`` written to ``path``, to be fsynced by :func:`_save` if still kept.
-
-    A catch-up writes a year of days and prunes most of them again: syncing
-    each as written would cost more than the rest of the catch-up.
-    """
-    np.save(path, data)
-    summary.unsynced.add(path)
-
-
-def _write_days(folder: Path, summary: Summary) -> None:
-    """The changed days written and the days too old pruned."""
-    for name in ("cum", "value"):
-        (folder / name).mkdir(parents=True, exist_ok=True)
-    for number, totals in summary.fresh_cum.items():
-        _unsynced(summary, folder / "cum" / f"{number}.npy", np.asarray(totals))
-    for number, (accounts, values) in summary.fresh_value.items():
-        table = np.empty(len(accounts), dtype=_VALUE)
-        table["account"], table["value"] = accounts, values
-        _unsynced(summary, folder / "value" / f"{number}.npy", table)
-    summary.fresh_cum, summary.fresh_value = {}, {}
-    _prune(folder, summary)
-
-
-def _save(folder: Path, summary: Summary) -> None:
-    """Write the pairs, accounts and list of days, then lift the dirty mark.
-
-    A main part still mapped from its file was changed in place and is only
-    flushed; one built in memory (new, or merged with its tail) is written
-    whole.
-    """
-    for kind in _KINDS:
-        seen: Seen = getattr(summary, kind)
-        if isinstance(seen.main_last, np.memmap):
-            seen.main_last.flush()
-        else:
-            for part in _PARTS:
-                path = folder / f"{kind}_main_{part}.npy"
-                partial = folder / f"{kind}_main_{part}.partial.npy"
-                _durable(partial, np.asarray(getattr(seen, f"main_{part}")))
-                os.replace(partial, path)
-        for part in _PARTS:
-            tail = np.asarray(getattr(seen, f"tail_{part}"))
-            _durable(folder / f"{kind}_tail_{part}.npy", tail)
-    _durable(folder / "last_day.npy", summary.last_day)
-    accounts_path = folder / "accounts.arrow"
-    if summary.accounts_changed or not accounts_path.exists():
-        table = pa.table({"account_id": summary.account_ids})
-        with (
-            pa.OSFile(str(accounts_path), "wb") as sink,
-            pa.ipc.new_file(sink, table.schema) as writer,
-        ):
-            writer.write_table(table)
-        with open(accounts_path, "rb+") as file:
-            os.fsync(file.fileno())
-        summary.accounts_changed = False
-    meta = {
-        "key": summary.key,
-        "files": summary.files,
-        "days": summary.days,
-        "value_days": summary.value_days,
-        "pruned": summary.pruned,
-    }
-    for path in sorted(summary.unsynced):
-        if path.exists():
-            with open(path, "rb+") as file:
-                os.fsync(file.fileno())
-    summary.unsynced = set()
-    partial = folder / "meta.json.partial"
-    _durable(partial, json.dumps(meta).encode())
-    os.replace(partial, folder / "meta.json")
-    for synced in (folder / "cum", folder / "value", folder):
-        if synced.exists():
-            fsync_dir(synced)
-    # Only now, with everything above on disk: if this is lost, the
-    # summary is merely rebuilt.
-    (folder / "dirty").unlink(missing_ok=True)
-
-
 def _tail_too_long(seen: Seen) -> bool:
     return len(seen.tail_keys) > max(TAIL_MIN, TAIL_SHARE * len(seen.main_keys))
-
-
-def _prune(folder: Path, summary: Summary) -> None:
-    """Drop the days too old for any window kept, but the one just before
-    them: its running totals are the base of the oldest window."""
-    latest = summary.latest
-    if latest is None:
-        return
-    cutoff = latest - KEEP_DAYS
-    older = [d for d in summary.days if d < cutoff]
-    for number in older[:-1]:
-        (folder / "cum" / f"{number}.npy").unlink(missing_ok=True)
-    if len(older) > 1:
-        summary.days = summary.days[len(older) - 1 :]
-        summary.pruned = True
-    for number in [d for d in summary.value_days if d < cutoff]:
-        (folder / "value" / f"{number}.npy").unlink(missing_ok=True)
-    summary.value_days = [d for d in summary.value_days if d >= cutoff]
