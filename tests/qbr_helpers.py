@@ -5,7 +5,6 @@ results worked out from the store's rows, and the deck read back with python-ppt
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from steward.accounts.plan_content import (
 from steward.accounts.success_plans import change_plan, content_of, create_plan
 from steward.store.models import Account
 from steward.store.plans import BusinessReview, SuccessPlanVersion
+from steward.store.scores import day_metrics, details_of
 
 LINE = re.compile(
     r"^(?P<label>.+?): (?P<baseline>baseline )?(?P<then>-?[\d,.]+%?) → "
@@ -42,35 +42,24 @@ def scored_twice(session, first: dt.date, last: dt.date, metrics: list[str]) -> 
             )
         )
     )
-    rows = session.execute(
-        text(
-            "select a.external_id, h.as_of, h.metrics from health_scores h "
-            "join accounts a on a.id = h.account_id where h.as_of in (:a, :b) "
-            "order by a.external_id"
-        ),
-        {"a": first, "b": last},
-    ).all()
+    keys = dict(session.execute(select(Account.id, Account.external_id)).all())
     seen: dict[str, set] = {}
-    for key, day, values in rows:
-        values = (
-            values if isinstance(values, dict) else __import__("json").loads(values)
+    for day in (first, last):
+        values = day_metrics(session, day)
+        complete = values[metrics].notna().all(axis=1) & (values[metrics] != 0).all(
+            axis=1
         )
-        if all(values.get(m) not in (None, 0) for m in metrics):
-            seen.setdefault(key, set()).add(str(day))
-    return next(k for k, days in seen.items() if len(days) == 2 and k not in planned)
+        for account_id in values.index[complete]:
+            seen.setdefault(keys[int(account_id)], set()).add(str(day))
+    return next(
+        k for k, days in sorted(seen.items()) if len(days) == 2 and k not in planned
+    )
 
 
 def measured(session, key: str, day: dt.date, metric: str) -> float:
-    """The metric the daily run stored for the account on the day, read as raw JSON."""
-    raw = session.execute(
-        text(
-            "select h.metrics from health_scores h join accounts a on "
-            "a.id = h.account_id where a.external_id = :k and h.as_of = :d"
-        ),
-        {"k": key, "d": day},
-    ).scalar_one()
-    values = raw if isinstance(raw, dict) else json.loads(raw)
-    return float(values[metric])
+    """The metric the daily run stored for the account on the day."""
+    account_id = session.scalar(select(Account.id).where(Account.external_id == key))
+    return float(details_of(session, account_id, [day])[day].metrics[metric])
 
 
 def make_plan(

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from steward.store.models import AuditEntry, HealthScore, LifecycleChange, Note
+from steward.store.scores import details_of
 from tests.web_company import invoke
 
 
@@ -64,11 +65,13 @@ def test_account_360_explains_the_score_factor_by_factor(company):
     with company.workspace.store.session() as session:
         stored = session.scalars(select(HealthScore)).all()
         good = next(s for s in stored if s.account_id == _account_id(session, "good"))
+        explained = details_of(session, good.account_id, [good.as_of])[good.as_of]
     assert body["score"]["band"] == good.band == "at_risk"
     assert body["score"]["score"] == good.score
     points = [factor["points"] for factor in body["factors"]]
     assert points == sorted(points)
-    assert {f["metric"] for f in body["factors"]} == set(good.contributions)
+    assert {f["metric"] for f in body["factors"]} == set(explained.contributions)
+
     assert [m["status"] for m in body["milestones"]] == ["achieved"] * 3
     assert [c["name"] for c in body["contacts"]] == ["Gil Good"]
     assert [(n["score"], n["comment"]) for n in body["nps"]] == [(4, "Slow exports")]

@@ -9,6 +9,8 @@ only on an earlier day, so it is no one's peer.
 import datetime as dt
 import json
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -17,6 +19,7 @@ from steward.cli.main import app as cli
 from steward.config import Settings
 from steward.reports.benchmark import account_benchmark
 from steward.store.models import Account, HealthScore
+from steward.store.scores import write_details
 from steward.workspace import Workspace
 from tests.web_company import page
 
@@ -36,6 +39,17 @@ BOOK = {
 }
 
 
+def _add_book(session, rows, day=DAY):
+    """The accounts with their scores and metrics on ``day``."""
+    ids, logins, errors = [], [], []
+    for key, row in rows.items():
+        ids.append(_add(session, key, *row, day=day))
+        logins.append(row[3])
+        errors.append(row[4])
+    metrics = {"metric.logins": pa.array(logins), "metric.error_rate": errors}
+    write_details(session, day, np.array(ids), metrics)
+
+
 def _add(session, key, industry, seats, health, logins, errors, day=DAY):
     account = Account(external_id=key, name=f"{key} Co", industry=industry, seats=seats)
     session.add(account)
@@ -49,17 +63,17 @@ def _add(session, key, industry, seats, health, logins, errors, day=DAY):
             band="neutral",
             scorecard="default",
             scorecard_version=1,
-            metrics={"logins": logins, "error_rate": errors},
         )
     )
+    return account.id
 
 
 @pytest.fixture
 def book(store):
     with store.session() as session:
-        for key, row in BOOK.items():
-            _add(session, key, *row)
-        _add(session, "X", "Retail", 120, 0, 0, 0.9, day=DAY - dt.timedelta(days=7))
+        _add_book(session, BOOK)
+        earlier = {"X": ("Retail", 120, 0, 0, 0.9)}
+        _add_book(session, earlier, day=DAY - dt.timedelta(days=7))
     return store
 
 
@@ -125,8 +139,7 @@ def test_the_benchmark_command_prints_the_peer_group_and_json(tmp_path, monkeypa
     workspace = Workspace(Settings(home=home, database_url=None))
     workspace.init()
     with workspace.store.session() as session:
-        for key, row in BOOK.items():
-            _add(session, key, *row)
+        _add_book(session, BOOK)
     workspace.close()
     monkeypatch.setenv("STEWARD_HOME", str(home))
     monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)

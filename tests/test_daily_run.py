@@ -13,9 +13,11 @@ from steward.store.models import (
     HealthScore,
     LifecycleChange,
     MilestoneState,
+    ScoreDetail,
     Task,
     User,
 )
+from steward.store.scores import details_of
 from steward.workspace import Workspace
 from tests.conftest import clean_pg_schema
 
@@ -92,9 +94,18 @@ def _snapshot(workspace: Workspace) -> dict[str, list]:
                     for column in model.__table__.columns.keys()  # noqa: SIM118
                     if column not in ("created_at", "finished_at")
                 }
-                for row in session.scalars(select(model).order_by(model.id))
+                for row in session.scalars(
+                    select(model).order_by(*model.__table__.primary_key.columns)
+                )
             ]
-            for model in (Task, HealthScore, MilestoneState, LifecycleChange, Account)
+            for model in (
+                Task,
+                HealthScore,
+                ScoreDetail,
+                MilestoneState,
+                LifecycleChange,
+                Account,
+            )
         }
 
 
@@ -281,15 +292,20 @@ def test_accounts_with_no_seats_or_events_store_defined_values(tmp_path, monkeyp
                 )
             ).all()
         }
+        details = {
+            account: details_of(session, score.account_id, [score.as_of])[score.as_of]
+            for account, score in scores.items()
+        }
     assert set(scores) == {"empty", "one", "nocountry"}
-    for score in scores.values():
+    for account, score in scores.items():
         assert score.status in ("scored", "insufficient_data")
         assert (score.score is None) == (score.status == "insufficient_data")
         assert score.score is None or 0 <= score.score <= 100
-        assert _finite(score.metrics) and _finite(score.contributions)
-    empty = scores["empty"]
+        explained = details[account]
+        assert _finite(explained.metrics) and _finite(explained.contributions)
+    empty = details["empty"]
     assert empty.metrics["seat_utilisation"] is None  # no seats: undefined
     assert empty.metrics["days_since_last_activity"] is None  # never active
     assert empty.contributions["seat_utilisation"]["missing"] is True
-    assert scores["one"].metrics["days_since_last_activity"] == 3
-    assert scores["one"].metrics["seat_utilisation"] == 0.2
+    assert details["one"].metrics["days_since_last_activity"] == 3
+    assert details["one"].metrics["seat_utilisation"] == 0.2

@@ -5,8 +5,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from steward.store.automation import AccountTagChange, ExpansionScore
-from steward.store.models import Account, AccountTag, LifecycleChange, Note
+from steward.store.automation import AccountTagChange
+from steward.store.models import (
+    Account,
+    AccountTag,
+    HealthScore,
+    LifecycleChange,
+    Note,
+)
 from tests.playbook_company import (
     LOGIN_SCORECARD,
     build,
@@ -199,9 +205,9 @@ def test_expansion_fires_within_90_days_of_renewal_and_once(expansion):
     with expansion.store.session() as session:
         scores = dict(
             session.execute(
-                select(Account.external_id, ExpansionScore.score)
-                .join(Account, ExpansionScore.account_id == Account.id)
-                .where(ExpansionScore.as_of == D(2025, 2, 11))
+                select(Account.external_id, HealthScore.expansion)
+                .join(Account, HealthScore.account_id == Account.id)
+                .where(HealthScore.as_of == D(2025, 2, 11))
             ).all()
         )
         stage = dict(

@@ -24,8 +24,10 @@ from typer.testing import CliRunner
 from steward.accounts.coverage import load_coverage_rules
 from steward.accounts.workload import capacity_view
 from steward.cli.main import app
+from steward.config import Settings
 from steward.scoring.score import score_frame
 from steward.scoring.scorecard import load_scorecard
+from steward.store.scores import day_metrics
 from steward.workspace import Workspace
 
 AS_OF = dt.date(2026, 6, 30)
@@ -82,14 +84,12 @@ def _churn_probabilities(home: Path) -> pd.Series:
     card = load_scorecard(home / "config" / "scorecards" / "default.yaml")
     assert card.fit is not None and card.fit.verdict == "new_weights"
     assert card.knows_churn_rate
-    scores = _query(
-        home,
-        "SELECT a.external_id, h.metrics FROM health_scores h JOIN accounts a "
-        f"ON a.id = h.account_id WHERE h.as_of = '{AS_OF}'",
-    )
-    metrics = pd.DataFrame(
-        [json.loads(text) for text in scores["metrics"]], index=scores["external_id"]
-    )
+    keys = _query(home, "SELECT id, external_id FROM accounts").set_index("id")
+    workspace = Workspace(Settings(home=home, database_url=None))
+    with workspace.store.session() as session:
+        metrics = day_metrics(session, AS_OF)
+    workspace.close()
+    metrics.index = keys.loc[metrics.index, "external_id"].to_numpy()
     scored = score_frame(card, metrics)
     return scored["churn_probability"].astype("float64")
 

@@ -10,9 +10,9 @@ from steward.errors import ScorecardInvalid
 from steward.jobs.playbook_inputs import engaged_on, sponsor_engagement
 from steward.scoring.expansion import (
     BUILT_IN,
+    component_values,
     expansion_frame,
     load_expansion_config,
-    parts_of,
 )
 from steward.store.models import Account, Contact, Note, NpsResponse
 
@@ -49,11 +49,12 @@ def test_a_metric_the_data_does_not_carry_counts_as_missing():
     metrics = frame(seat_utilisation=[0.9, 0.1, 0.9, 0.1], tickets_per_month=[0] * 4)
 
     scored = expansion_frame(config, metrics)
-    parts = parts_of(config, metrics, scored)
+    values = component_values(config, metrics)
 
     assert scored["score"].tolist() == [60.0, 20.0, 60.0, 20.0]
-    assert parts[0]["nps"] == {"value": None, "points": 0.0}
-    assert parts[1]["utilisation"] == {"value": 0.1, "points": 0.0}
+    assert np.isnan(values.loc["a", "nps"]) and scored.loc["a", "points.nps"] == 0
+    assert values.loc["b", "utilisation"] == 0.1
+    assert scored.loc["b", "points.utilisation"] == 0
 
 
 def test_weights_and_bounds_come_from_the_file(tmp_path):

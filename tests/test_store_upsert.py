@@ -17,59 +17,58 @@ def _accounts(session, count):
     return [account.id for account in accounts]
 
 
-def _scores(ids, scores, explained):
+def _scores(ids, scores, bands):
     return {
         "account_id": ids,
         "as_of": [DAY] * len(ids),
         "status": ["scored"] * len(ids),
         "score": scores,
-        "band": ["neutral"] * len(ids),
+        "band": bands,
         "scorecard": ["default"] * len(ids),
         "scorecard_version": [1] * len(ids),
-        "contributions": explained,
-        "metrics": [{"logins": 1.5}] * len(ids),
     }
 
 
 def _stored(session):
     return session.execute(
-        select(HealthScore.account_id, HealthScore.score, HealthScore.contributions)
+        select(HealthScore.account_id, HealthScore.score, HealthScore.band)
         .where(HealthScore.as_of == DAY)
         .order_by(HealthScore.account_id)
     ).all()
 
 
 def test_upsert_columns_inserts_then_overwrites_on_the_key(store):
-    keys = ["account_id", "as_of"]
+    keys = ["as_of", "account_id"]
     with store.session() as session:
         ids = _accounts(session, 2)
-        first = _scores(ids, [10.0, None], [{"logins": {"points": 1.0}}, {}])
+        first = _scores(ids, [10.0, None], ["neutral", "insufficient_data"])
         upsert_columns(session, HealthScore.__table__, first, keys)
 
     with store.session() as session:
-        again = _scores(ids, [10.0, 55.5], [{"logins": {"points": 1.0}}, {"x": [1]}])
+        again = _scores(ids, [10.0, 55.5], ["neutral", "neutral"])
         upsert_columns(session, HealthScore.__table__, again, keys)
 
     with store.session() as session:
         assert _stored(session) == [
-            (ids[0], 10.0, {"logins": {"points": 1.0}}),
-            (ids[1], 55.5, {"x": [1]}),
+            (ids[0], 10.0, "neutral"),
+            (ids[1], 55.5, "neutral"),
         ]
         assert session.scalar(select(HealthScore.as_of).limit(1)) == DAY
 
 
 def test_rows_stored_as_they_are_are_not_written_again(sqlite_store):
-    keys = ["account_id", "as_of"]
+    keys = ["as_of", "account_id"]
     day = HealthScore.as_of == DAY
+    bands = ["neutral", "healthy", "at_risk"]
     with sqlite_store.session() as session:
         ids = _accounts(session, 3)
-        rows = _scores(ids, [1.0, 2.0, 3.0], [{"a": 1}, {"b": 2}, {"c": 3}])
+        rows = _scores(ids, [1.0, 2.0, 3.0], bands)
         upsert_columns(session, HealthScore.__table__, rows, keys, unless_stored=day)
 
     with sqlite_store.session() as session:
         changes = text("SELECT total_changes()")
         before = session.execute(changes).scalar()
-        rows = _scores(ids, [1.0, 2.5, 3.0], [{"a": 1}, {"b": 2}, {"c": 3}])
+        rows = _scores(ids, [1.0, 2.5, 3.0], bands)
         upsert_columns(session, HealthScore.__table__, rows, keys, unless_stored=day)
         written = session.execute(changes).scalar() - before
 

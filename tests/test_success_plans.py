@@ -4,6 +4,8 @@ metrics, and the rules a change must keep. Run on SQLite and PostgreSQL.
 
 import datetime as dt
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from sqlalchemy import update
 
@@ -31,6 +33,7 @@ from steward.accounts.success_plans import (
 from steward.errors import InputInvalid, PlanItemNotFound, PlanNotFound
 from steward.store.models import Account, HealthScore, User
 from steward.store.plans import SuccessPlanVersion
+from steward.store.scores import write_details
 
 KICKOFF = dt.date(2026, 1, 5)
 
@@ -151,9 +154,10 @@ def test_a_kpi_named_like_a_metric_reads_its_live_value_from_the_daily_run(plan_
                     band="healthy",
                     scorecard="default",
                     scorecard_version=1,
-                    metrics={"seat_utilisation": share},
                 )
             )
+            metrics = {"metric.seat_utilisation": pa.array([share])}
+            write_details(session, day, np.array([acme.id]), metrics)
         session.flush()
 
         values = kpi_values(session, plan, dt.date(2026, 6, 30))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from steward.accounts.listing import BANDS, current_contracts, running_on
 from steward.auth.permissions import book_of
 from steward.store.models import Account, Contract, DailyRun, HealthScore, Task, User
+from steward.store.scores import scored_days
 
 TREND_DAYS = 90
 RENEWAL_DAYS = 90
@@ -159,12 +160,19 @@ def _trend(
             select(DailyRun).where(DailyRun.as_of > since).order_by(DailyRun.as_of)
         )
         return [(run.as_of, dict(run.summary.get("bands", {}))) for run in runs]
+    # Day by day through the (day, account) key: the book's accounts looked
+    # up in each scored day, not every account's rows read.
+    days = scored_days(since + dt.timedelta(days=1), day)
     rows = session.execute(
-        select(HealthScore.as_of, HealthScore.band, func.count())
-        .join(Account, Account.id == HealthScore.account_id)
-        .where(Account.csm_id == book, HealthScore.as_of > since)
-        .group_by(HealthScore.as_of, HealthScore.band)
-        .order_by(HealthScore.as_of)
+        select(days.c.day, HealthScore.band, func.count())
+        .select_from(days)
+        .join(Account, Account.csm_id == book)
+        .join(
+            HealthScore,
+            (HealthScore.as_of == days.c.day) & (HealthScore.account_id == Account.id),
+        )
+        .group_by(days.c.day, HealthScore.band)
+        .order_by(days.c.day)
     ).all()
     days: dict[dt.date, dict[str, int]] = {}
     for as_of, band, count in rows:

@@ -31,7 +31,6 @@ from steward.config_file import read_mapping
 from steward.errors import CoverageInvalid, InputInvalid, ScorecardInvalid
 from steward.scoring.renewal_risk import MIN_PER_CLASS, RenewalModel
 from steward.scoring.scorecard import load_scorecard
-from steward.store.automation import ExpansionScore
 from steward.store.models import Account, Contract, HealthScore, User
 
 BUILT_IN = Path(__file__).with_name("renewals.yaml")
@@ -366,7 +365,7 @@ def _chain_starts(session: Session, rows: pd.DataFrame) -> pd.Series:
 
 def _with_scores(session: Session, due: pd.DataFrame) -> pd.DataFrame:
     ids = sorted(set(due["account_id"].astype(int)))
-    health = _latest(
+    scores = _latest(
         session,
         select(
             HealthScore.account_id,
@@ -374,19 +373,12 @@ def _with_scores(session: Session, due: pd.DataFrame) -> pd.DataFrame:
             HealthScore.band,
             HealthScore.churn_probability,
             HealthScore.scorecard,
+            HealthScore.expansion,
         ),
         HealthScore,
         ids,
     )
-    expansion = _latest(
-        session,
-        select(ExpansionScore.account_id, ExpansionScore.score.label("expansion")),
-        ExpansionScore,
-        ids,
-    )
-    return due.merge(health, on="account_id", how="left").merge(
-        expansion, on="account_id", how="left"
-    )
+    return due.merge(scores, on="account_id", how="left")
 
 
 def _latest(

@@ -24,8 +24,9 @@ from steward.accounts.plan_content import (
 from steward.audit import record
 from steward.auth.permissions import check_account, may_see_account
 from steward.errors import AccountNotFound, InputInvalid, PlanNotFound
-from steward.store.models import Account, HealthScore, User, utcnow
+from steward.store.models import Account, User, utcnow
 from steward.store.plans import PLAN_STATUSES, SuccessPlan, SuccessPlanVersion
+from steward.store.scores import details_of, score_history
 
 
 def create_plan(
@@ -262,16 +263,13 @@ def metric_values(
     session: Session, account_id: int, on: dt.date
 ) -> tuple[dt.date | None, dict[str, float]]:
     """The daily run's metrics for the account on its newest scored day <= ``on``."""
-    row = session.execute(
-        select(HealthScore.as_of, HealthScore.metrics)
-        .where(HealthScore.account_id == account_id, HealthScore.as_of <= on)
-        .order_by(HealthScore.as_of.desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    scores = score_history(session, account_id, last=on, newest_first=True)
+    if not scores:
         return None, {}
-    values = {k: float(v) for k, v in (row.metrics or {}).items() if v is not None}
-    return row.as_of, values
+    day = scores[0].as_of
+    detail = details_of(session, account_id, [day]).get(day)
+    metrics = detail.metrics if detail is not None else {}
+    return day, {k: float(v) for k, v in metrics.items() if v is not None}
 
 
 def kpi_values(session: Session, plan: SuccessPlan, on: dt.date) -> dict[str, KpiValue]:

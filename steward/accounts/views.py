@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from steward.auth.permissions import check_account
 from steward.errors import AccountNotFound
 from steward.metrics.definitions import CATALOGUE
+from steward.scoring.details import Detail
 from steward.store.models import (
     Account,
     AccountTag,
@@ -23,6 +25,7 @@ from steward.store.models import (
     Ticket,
     User,
 )
+from steward.store.scores import details_of, score_history
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,7 @@ def account_detail(
         raise AccountNotFound(
             f"no account with id {external_id!r}; `steward accounts` lists them"
         )
-    scores = list(
-        session.scalars(
-            select(HealthScore)
-            .where(HealthScore.account_id == account.id)
-            .order_by(HealthScore.as_of.desc())
-            .limit(60)
-        )
-    )
+    scores = score_history(session, account.id, newest_first=True, limit=60)
     current = scores[0] if scores else None
     previous = _week_before(scores)
     detail = AccountDetail(
@@ -88,7 +84,12 @@ def account_detail(
         previous=previous,
     )
     if current is not None:
-        detail.factors = explain(current, previous)
+        days = [score.as_of for score in (current, previous) if score is not None]
+        found = details_of(session, account.id, days)
+        now = found.get(current.as_of, Detail())
+        then = found.get(previous.as_of) if previous is not None else None
+        before = then.contributions if then is not None else None
+        detail.factors = explain(now.contributions, before)
     detail.milestones = list(
         session.scalars(
             select(MilestoneState)
@@ -172,11 +173,16 @@ def _week_before(scores: list[HealthScore]) -> HealthScore | None:
     return next((score for score in scores if score.as_of <= cutoff), None)
 
 
-def explain(current: HealthScore, previous: HealthScore | None) -> list[FactorLine]:
-    """Each factor's points now, and how they moved since the week before."""
-    before = (previous.contributions if previous else {}) or {}
+def explain(
+    current: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]] | None
+) -> list[FactorLine]:
+    """Each factor's points now, and how they moved since the week before.
+
+    Both are a day's contributions (:class:`steward.scoring.details.Detail`).
+    """
+    before = previous or {}
     lines = []
-    for metric, part in (current.contributions or {}).items():
+    for metric, part in current.items():
         label = CATALOGUE[metric].label if metric in CATALOGUE else metric
         was = before.get(metric)
         change = None if was is None else round(part["points"] - was["points"], 1)

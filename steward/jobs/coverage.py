@@ -12,11 +12,10 @@ import logging
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.accounts.coverage import CoverageRules, classify, explain_all
-from steward.metrics.facts import AccountFacts, flags, plain_rows
+from steward.metrics.facts import AccountFacts
 from steward.store.models import Account, AuditEntry, utcnow
 from steward.store.upsert import columns_of, insert_columns, update_columns
 
@@ -40,7 +39,8 @@ def coverage_step(
     """Re-evaluate the live accounts (``live``: the day's metrics by external id)."""
     if live.empty:
         return CoverageOutcome()
-    stored = _stored(session)
+    columns = ["id", "tier", "coverage", "custom_integrations", "segment"]
+    stored = facts.accounts.set_index("account_id")[columns]
     accounts = stored.join(live[["arr", "seats"]], how="inner")
     decided = classify(rules, accounts)
 
@@ -52,9 +52,10 @@ def coverage_step(
         _write(
             session, rules, accounts.loc[changed], decided.loc[changed], as_of, actor
         )
-    # The playbooks read tiers from the facts loaded before this step.
-    tiers = facts.accounts["account_id"].map(decided["tier"])
-    facts.accounts["tier"] = tiers.fillna(facts.accounts["tier"])
+    # The playbooks read tier and coverage from the facts loaded before.
+    for column in ("tier", "coverage"):
+        now = facts.accounts["account_id"].map(decided[column])
+        facts.accounts[column] = now.fillna(facts.accounts[column])
 
     moved = decided.loc[changed] != accounts.loc[changed, ["tier", "coverage"]]
     outcome = CoverageOutcome(
@@ -68,33 +69,6 @@ def coverage_step(
         outcome.coverage_changes,
     )
     return outcome
-
-
-def _stored(session: Session) -> pd.DataFrame:
-    rows = plain_rows(
-        session,
-        select(
-            Account.id,
-            Account.external_id,
-            Account.tier,
-            Account.coverage,
-            Account.custom_integrations,
-            Account.segment,
-        ),
-    )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "external_id",
-            "tier",
-            "coverage",
-            "custom_integrations",
-            "segment",
-        ],
-    )
-    frame["custom_integrations"] = flags(frame["custom_integrations"])
-    return frame.set_index("external_id")
 
 
 def _write(

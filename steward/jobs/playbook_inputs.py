@@ -18,12 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.metrics.catalogue import day_number, from_day_numbers, with_day
-from steward.metrics.facts import AccountFacts, day_of, flags, plain_rows
+from steward.metrics.facts import AccountFacts, day_of
 from steward.playbooks.settings import Portal
 from steward.playbooks.state import ContactInfo, Dated, MilestoneFact, Person
 from steward.store.automation import AccountTagChange, Incident
 from steward.store.models import (
-    Account,
     AccountTag,
     Contact,
     LifecycleChange,
@@ -36,38 +35,14 @@ SPONSOR_ROLES = {"executive_sponsor", "executive sponsor", "sponsor", "exec_spon
 ENGAGEMENT_NOTES = ("meeting", "call", "email")
 
 
-def account_frame(session: Session, facts: AccountFacts) -> pd.DataFrame:
-    """Every account by database id, with what conditions and templates read."""
-    extra = pd.DataFrame(
-        plain_rows(
-            session,
-            select(
-                Account.id,
-                Account.industry,
-                Account.tier,
-                Account.coverage,
-                Account.segment,
-                Account.custom_integrations,
-                Account.ae_id,
-            ),
-        ),
-        columns=[
-            "id",
-            "industry",
-            "tier",
-            "coverage",
-            "segment",
-            "custom_integrations",
-            "ae_id",
-        ],
-    )
-    extra["custom_integrations"] = flags(extra["custom_integrations"])
-    # Tier and coverage as stored now: an earlier step of the run may have
-    # just re-evaluated them.
-    base = facts.accounts.drop(columns=["tier"]).rename(
+def account_frame(facts: AccountFacts) -> pd.DataFrame:
+    """Every account by database id, with what conditions and templates read.
+
+    Tier and coverage are as the coverage step left them, if it ran.
+    """
+    frame = facts.accounts.rename(
         columns={"account_id": "external_id", "lifecycle_stage": "stage"}
-    )
-    frame = base.merge(extra, on="id", how="left").set_index("id")
+    ).set_index("id")
     starts = facts.start_days
     frame["started_on"] = from_day_numbers(frame["external_id"].map(starts))
     return frame

@@ -1,9 +1,10 @@
 """The playbooks step of the daily run: states → firings → effects, in one transaction.
 
 Runs between milestones and tasks. Everything it writes (playbook runs,
-tasks, outbox messages, tags, stages, enrolments, expansion scores) is in the
-daily run's session, so it commits with the day or not at all; the outbox is
-delivered after the commit (:mod:`steward.notify.deliver`).
+tasks, outbox messages, tags, stages, enrolments) is in the daily run's
+session, so it commits with the day or not at all; the outbox is delivered
+after the commit (:mod:`steward.notify.deliver`). The day's expansion
+readiness goes back to the run, which keeps it with the health scores.
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ from steward.notify.responses import unsubscribe_link
 from steward.notify.sequences import advance, load_sequences
 from steward.notify.templates import EmailTemplates
 from steward.playbooks.assemble import Inputs, assemble
+from steward.playbooks.candidates import candidate_ids
 from steward.playbooks.engine import Tools, evaluate
 from steward.playbooks.model import Playbook, load_playbook, playbook_paths
 from steward.playbooks.settings import AutomationSettings, load_automation_settings
 from steward.scoring import expansion as readiness
-from steward.store.automation import EmailEvent, ExpansionScore, PlaybookRun
+from steward.store.automation import EmailEvent, PlaybookRun, SequenceEnrolment
 from steward.store.models import HealthScore
-from steward.store.upsert import upsert_columns
 from steward.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ class PlaybookOutcome:
     sequence_emails: int = 0
     stage_moves: int = 0
     notes: list[str] = field(default_factory=list)
+    # Expansion readiness by account database id: ``score``, and per
+    # component ``points.<key>`` and ``value.<key>``.
+    expansion: pd.DataFrame | None = None
 
     @property
     def total_fired(self) -> int:
@@ -111,13 +115,13 @@ def playbook_step(
     expansion = load_expansion(workspace)
     reads.observe_tag_changes(session, day.as_of, "daily-run")
 
-    inputs, expansion_rows = _inputs(
+    inputs, outcome.expansion = _inputs(
         session, workspace, day, playbooks, automation, expansion
     )
-    keys, stored = ["account_id", "as_of"], ExpansionScore.as_of == day.as_of
-    table = ExpansionScore.__table__
-    upsert_columns(session, table, expansion_rows, keys, unless_stored=stored)
-    states = assemble(inputs, automation.tiers)
+    # Only the accounts some playbook may fire for, or a sequence is running
+    # on, get a state: the engine decides account by account.
+    wanted = candidate_ids(playbooks, inputs, automation.tiers, day.as_of)
+    states = assemble(inputs, automation.tiers, only=wanted | _enrolled(session))
     emails = EmailTemplates(workspace.emails_dir)
     tools = Tools(emails, unsubscribe_link(workspace.settings))
     work = Applying(
@@ -181,6 +185,14 @@ def _known(session: Session) -> Any:
     return known
 
 
+def _enrolled(session: Session) -> set[int]:
+    """Accounts with a sequence running: advancing it reads their state."""
+    query = select(SequenceEnrolment.account_id).where(
+        SequenceEnrolment.status == "active"
+    )
+    return set(session.scalars(query.distinct()))
+
+
 def _unsubscribed(session: Session) -> set[str]:
     return set(
         session.scalars(
@@ -196,9 +208,9 @@ def _inputs(
     playbooks: list[Playbook],
     automation: AutomationSettings,
     expansion: readiness.ExpansionConfig,
-) -> tuple[Inputs, dict[str, list[Any]]]:
+) -> tuple[Inputs, pd.DataFrame]:
     as_of = day.as_of
-    accounts = reads.account_frame(session, day.facts)
+    accounts = reads.account_frame(day.facts)
     ids = pd.Series(accounts.index, index=accounts["external_id"])
     live_ids = ids.reindex(day.live.index).dropna().astype(int)
     accounts = accounts.loc[live_ids.to_numpy()]
@@ -242,15 +254,8 @@ def _inputs(
         tag_changes=reads.dated_tag_changes(history, first, yesterday),
         contacts=reads.contacts(session),
     )
-    parts = readiness.parts_of(expansion, metrics, scored)
-    score = scored["score"].to_numpy(dtype="float64")
-    rows = {
-        "account_id": scored.index.astype("int64").tolist(),
-        "as_of": [as_of] * len(scored),
-        "score": [None if value != value else value for value in score.tolist()],
-        "parts": parts,
-    }
-    return inputs, rows
+    values = readiness.component_values(expansion, metrics).add_prefix("value.")
+    return inputs, pd.concat([scored, values], axis=1)
 
 
 def _metrics(
@@ -284,19 +289,21 @@ def _previous(session: Session, as_of: dt.date, scores: pd.DataFrame) -> None:
 
     An account not scored that day (not live then) has no previous score.
     """
-    for model, columns in (
-        (HealthScore, {"score": "previous_health", "band": "previous_band"}),
-        (ExpansionScore, {"score": "previous_expansion"}),
-    ):
-        day = session.scalar(select(func.max(model.as_of)).where(model.as_of < as_of))
-        fields = [getattr(model, name) for name in columns]
-        rows = plain_rows(
-            session, select(model.account_id, *fields).where(model.as_of == day)
-        )
-        found = pd.DataFrame(rows, columns=["account_id", *columns.values()])
-        found = found.set_index("account_id").reindex(scores.index)
-        for column in columns.values():
-            scores[column] = found[column].astype(object).to_numpy()
+    columns = {
+        "score": "previous_health",
+        "band": "previous_band",
+        "expansion": "previous_expansion",
+    }
+    model = HealthScore
+    day = session.scalar(select(func.max(model.as_of)).where(model.as_of < as_of))
+    fields = [getattr(model, name) for name in columns]
+    rows = plain_rows(
+        session, select(model.account_id, *fields).where(model.as_of == day)
+    )
+    found = pd.DataFrame(rows, columns=["account_id", *columns.values()])
+    found = found.set_index("account_id").reindex(scores.index)
+    for column in columns.values():
+        scores[column] = found[column].astype(object).to_numpy()
 
 
 def _band_since(

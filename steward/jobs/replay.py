@@ -123,7 +123,7 @@ class _History:
         self.taxonomy = load_events_config(workspace.events_config_path()).events
         with workspace.store.session() as session:
             self.facts = load_facts(session)
-            self.accounts = reads.account_frame(session, self.facts)
+            self.accounts = reads.account_frame(self.facts)
         self.con = workspace.event_engine()
         self.table = workspace.events.table(self.con)
         self.metrics = metric_history(

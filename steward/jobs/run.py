@@ -26,14 +26,14 @@ from steward.accounts.tasks import raise_tasks
 from steward.jobs.coverage import coverage_step
 from steward.jobs.milestones import JourneyOutcome, evaluate_journeys
 from steward.jobs.playbooks import Day, PlaybookOutcome, playbook_step
-from steward.jobs.snapshots import health_rows, stage_changes
+from steward.jobs.snapshots import score_rows, stage_changes
 from steward.metrics.config import load_events_config
 from steward.metrics.facts import load_facts
 from steward.metrics.service import metrics_as_of
 from steward.scoring.score import score_frame
 from steward.scoring.scorecard import load_scorecard
-from steward.store.models import DailyRun, HealthScore, Task
-from steward.store.upsert import upsert_columns
+from steward.store.models import DailyRun, Task
+from steward.store.scores import write_scores
 from steward.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -166,12 +166,8 @@ def _run(
 
         step("snapshots")
         ids = facts.accounts.set_index("account_id")["id"]
-        rows = health_rows(card, live, scores, ids, as_of)
-        keys = ["account_id", "as_of"]
-        day_stored = HealthScore.as_of == as_of
-        upsert_columns(
-            session, HealthScore.__table__, rows, keys, unless_stored=day_stored
-        )
+        rows, details = score_rows(card, live, scores, ids, as_of, automation.expansion)
+        write_scores(session, as_of, rows, details)
         journeys.write(session, as_of)
         changes = stage_changes(session, facts, live, scores, journeys, as_of, ACTOR)
 

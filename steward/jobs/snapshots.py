@@ -8,57 +8,60 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from steward.jobs.milestones import JourneyOutcome
-from steward.journeys.lifecycle import StageFacts, next_stage
+from steward.journeys.lifecycle import StageColumns, next_stages
 from steward.metrics.catalogue import CATALOGUE
 from steward.metrics.facts import AccountFacts, day_of, is_in
-from steward.scoring.score import contributions_by_account
+from steward.scoring.details import expansion_columns, health_columns
+from steward.scoring.score import log_odds_matrix
 from steward.scoring.scorecard import Scorecard
 from steward.store.models import Account, AuditEntry, LifecycleChange
 from steward.store.upsert import insert_columns, update_columns
 
 
-def health_rows(
+def score_rows(
     card: Scorecard,
     metrics: pd.DataFrame,
     scores: pd.DataFrame,
     ids: pd.Series,
     as_of: dt.date,
-) -> dict[str, list[Any]]:
-    """The ``health_scores`` rows of the scored accounts, JSON-safe (no NaN).
+    expansion: pd.DataFrame | None = None,
+) -> tuple[dict[str, list[Any]], dict[str, pa.Array]]:
+    """The scored accounts' ``health_scores`` rows, as columns (no NaN), and
+    the columns of their explanations (:mod:`steward.scoring.details`).
 
-    As columns (name -> one value per account), for :func:`upsert_columns`:
-    built a column at a time, not as a dict per account.
+    ``expansion`` is the playbook step's readiness by account database id.
     """
-    shown = [name for name in CATALOGUE if name in metrics.columns]
     metrics = metrics.loc[scores.index]
-    parts = contributions_by_account(card, metrics, scores)
-    numbers = metrics[shown].apply(pd.to_numeric, errors="coerce")
-    numbers = numbers.astype("float64").round(6).to_numpy()
-    values = [_finite(numbers[:, i]) for i in range(len(shown))]
+    db_ids = ids.reindex(scores.index).astype("int64")
     count = len(scores)
-    return {
-        "account_id": ids.reindex(scores.index).astype("int64").tolist(),
+    if expansion is None:
+        expansion = pd.DataFrame({"score": np.full(count, np.nan)})
+    ready = expansion.reindex(db_ids.to_numpy())
+    rows = {
         "as_of": [as_of] * count,
+        "account_id": db_ids.tolist(),
         "status": scores["status"].astype(object).tolist(),
         "score": _rounded(scores["score"]),
         "band": scores["band"].astype(object).tolist(),
         "churn_probability": _rounded(scores["churn_probability"]),
         "scorecard": [card.name] * count,
         "scorecard_version": [card.version] * count,
-        "contributions": list(parts.values()),
-        "metrics": [dict(zip(shown, row, strict=True)) for row in _rows(values, count)],
+        "expansion": _rounded(ready["score"]),
     }
-
-
-def _rows(columns: list[list[Any]], count: int) -> Any:
-    return zip(*columns, strict=True) if columns else [()] * count
-
-
-def _finite(column: np.ndarray) -> list[float | None]:
-    return [value if math.isfinite(value) else None for value in column.tolist()]
+    factors = [factor.metric for factor in card.factors]
+    present = ~np.isnan(log_odds_matrix(card, metrics))
+    shown = [name for name in CATALOGUE if name in metrics.columns]
+    details = health_columns(factors, metrics, scores, present, shown)
+    keys = [name[len("value.") :] for name in ready if name.startswith("value.")]
+    if keys:
+        values = ready[[f"value.{key}" for key in keys]].set_axis(keys, axis=1)
+        points = ready[[f"points.{key}" for key in keys]].set_axis(keys, axis=1)
+        details.update(expansion_columns(keys, values, points.fillna(0.0)))
+    return rows, details
 
 
 def _rounded(column: pd.Series) -> list[float | None]:
@@ -86,36 +89,30 @@ def stage_changes(
     churned = outcomes.loc[outcomes["kind"] == "churned", "account_id"]
     accounts = facts.accounts
     ids = accounts["account_id"]
-    bands = ids.map(scores["band"]).astype(object)
-    days = [None if pd.isna(day) else int(day) for day in ids.map(renewal)]
-    per_account = zip(
-        accounts["id"].tolist(),
-        ids.tolist(),
-        accounts["lifecycle_stage"].tolist(),
-        is_in(ids, live.index).tolist(),
-        is_in(ids, churned).tolist(),
-        is_in(ids, list(journeys.open_accounts)).tolist(),
-        bands.where(bands.notna(), None).tolist(),
-        days,
-        strict=True,
+    current = accounts["lifecycle_stage"].to_numpy(dtype=object)
+    moves = next_stages(
+        current,
+        StageColumns(
+            live=is_in(ids, live.index),
+            churned=is_in(ids, churned),
+            onboarding_open=is_in(ids, list(journeys.open_accounts)),
+            band=ids.map(scores["band"]).astype(object).to_numpy(),
+            days_to_renewal=ids.map(renewal).to_numpy(dtype="float64", na_value=np.nan),
+        ),
     )
-    moves = []
-    for (
-        db_id,
-        external_id,
-        stage,
-        is_live,
-        gone,
-        onboarding,
-        band,
-        to_renewal,
-    ) in per_account:
-        stage_facts = StageFacts(is_live, gone, onboarding, band, to_renewal)
-        change = next_stage(stage, stage_facts)
-        if change is not None:
-            moves.append((int(db_id), external_id, stage, *change))
-    _record_moves(session, moves, as_of, actor)
-    return len(moves)
+    moved = moves.moved
+    rows = list(
+        zip(
+            accounts["id"].to_numpy()[moved].astype(int).tolist(),
+            ids.to_numpy(dtype=object)[moved].tolist(),
+            current[moved].tolist(),
+            moves.stage[moved].tolist(),
+            moves.reason[moved].tolist(),
+            strict=True,
+        )
+    )
+    _record_moves(session, rows, as_of, actor)
+    return len(rows)
 
 
 def _record_moves(

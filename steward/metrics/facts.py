@@ -52,45 +52,38 @@ class AccountFacts:
         return both.sort_index()
 
 
+# What the daily run reads of every account, once: the metric step, the
+# coverage rules, the journeys and the playbooks all take it from here.
+ACCOUNT_COLUMNS = {
+    "id": Account.id,
+    "account_id": Account.external_id,
+    "name": Account.name,
+    "seats": Account.seats,
+    "arr": Account.arr,
+    "country": Account.country,
+    "industry": Account.industry,
+    "tier": Account.tier,
+    "coverage": Account.coverage,
+    "segment": Account.segment,
+    "custom_integrations": Account.custom_integrations,
+    "csm_id": Account.csm_id,
+    "ae_id": Account.ae_id,
+    "lifecycle_stage": Account.lifecycle_stage,
+    "signed_on": Account.signed_on,
+    "attributes": Account.attributes,
+}
+
+
 def load_facts(session: Session) -> AccountFacts:
     """Every account with its contracts, tickets, NPS answers and outcomes.
 
     Rows are fetched without SQLAlchemy's per-value conversion and converted
     a column at a time: at 100,000 accounts that is seconds per daily run.
     """
-    account_rows = plain_rows(
-        session,
-        select(
-            Account.id,
-            Account.external_id,
-            Account.name,
-            Account.seats,
-            Account.arr,
-            Account.country,
-            Account.tier,
-            Account.csm_id,
-            Account.lifecycle_stage,
-            Account.signed_on,
-            Account.attributes,
-        ),
-    )
+    account_rows = plain_rows(session, select(*ACCOUNT_COLUMNS.values()))
     ids = {row[0]: row[1] for row in account_rows}
-    accounts = pd.DataFrame(
-        account_rows,
-        columns=[
-            "id",
-            "account_id",
-            "name",
-            "seats",
-            "arr",
-            "country",
-            "tier",
-            "csm_id",
-            "lifecycle_stage",
-            "signed_on",
-            "attributes",
-        ],
-    )
+    accounts = pd.DataFrame(account_rows, columns=list(ACCOUNT_COLUMNS))
+    accounts["custom_integrations"] = flags(accounts["custom_integrations"])
     contracts = _frame(
         session,
         select(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,29 +95,34 @@ def _rows(frame: pd.DataFrame) -> Callable[[int], Mapping[str, Any]]:
     return row
 
 
-def assemble(inputs: Inputs, rubric: TierRubric) -> list[AccountState]:
-    """One state per row of ``inputs.accounts``, in its order.
+def assemble(
+    inputs: Inputs, rubric: TierRubric, only: Collection[int] | None = None
+) -> list[AccountState]:
+    """One state per row of ``inputs.accounts`` (of those with an id in
+    ``only``, if given), in its order.
 
     Columns are cleaned whole (NaN to None, numbers to floats) and zipped,
     so the per-account cost is little more than building the state.
     """
     accounts = inputs.accounts
+    if only is not None:
+        accounts = accounts[accounts.index.isin(list(only))]
     ids = [int(key) for key in accounts.index]
     scores = inputs.scores.reindex(index=accounts.index, columns=list(SCORE_COLUMNS))
     metrics = _rows(inputs.metrics)
-    tiers = _tiers(accounts, rubric)
+    tiers = tiers_of(accounts, rubric)
     people, tags = inputs.people, inputs.tags
     none: dict[str, dt.date] = {}
     columns = zip(
         ids,
-        _texts(accounts["external_id"]),
-        _texts(accounts["name"]),
-        _texts(accounts["industry"]),
-        _texts(accounts["country"]),
+        texts(accounts["external_id"]),
+        texts(accounts["name"]),
+        texts(accounts["industry"]),
+        texts(accounts["country"]),
         tiers,
-        _texts(accounts["coverage"]),
-        _texts(accounts["segment"]),
-        _texts(accounts["stage"]),
+        texts(accounts["coverage"]),
+        texts(accounts["segment"]),
+        texts(accounts["stage"]),
         _numbers(accounts["arr"]),
         _numbers(accounts["seats"]),
         _ids(accounts["csm_id"]),
@@ -125,9 +130,9 @@ def assemble(inputs: Inputs, rubric: TierRubric) -> list[AccountState]:
         _days(accounts["started_on"]),
         _days(accounts["renewal_on"]),
         _numbers(scores["health"]),
-        _texts(scores["band"]),
+        texts(scores["band"]),
         _numbers(scores["previous_health"]),
-        _texts(scores["previous_band"]),
+        texts(scores["previous_band"]),
         _numbers(scores["expansion"]),
         _numbers(scores["previous_expansion"]),
         _days(scores["band_since"]),
@@ -198,9 +203,9 @@ def assemble(inputs: Inputs, rubric: TierRubric) -> list[AccountState]:
     return states
 
 
-def _tiers(accounts: pd.DataFrame, rubric: TierRubric) -> list[str]:
+def tiers_of(accounts: pd.DataFrame, rubric: TierRubric) -> list[str]:
     """The stored tier, else the rubric's."""
-    stored = _texts(accounts["tier"])
+    stored = texts(accounts["tier"])
     seats = pd.to_numeric(accounts["seats"], errors="coerce")
     many = (seats > rubric.tier_1_seats_above).fillna(False).to_numpy(dtype=bool)
     custom = accounts["custom_integrations"].fillna(False).to_numpy(dtype=bool)
@@ -211,7 +216,7 @@ def _tiers(accounts: pd.DataFrame, rubric: TierRubric) -> list[str]:
     ]
 
 
-def _texts(column: pd.Series) -> list[str | None]:
+def texts(column: pd.Series) -> list[str | None]:
     values = column.astype(object).where(column.notna(), None).tolist()
     return [None if value is None or value == "" else str(value) for value in values]
 

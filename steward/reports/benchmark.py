@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import percentileofscore
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.accounts.coverage import CoverageRules
@@ -27,6 +27,7 @@ from steward.accounts.views import find_account
 from steward.errors import AccountNotFound
 from steward.metrics.catalogue import CATALOGUE
 from steward.store.models import Account, HealthScore, User
+from steward.store.scores import day_metrics, latest_day
 
 LOWER_IS_BETTER = frozenset(
     {"error_rate", "days_since_last_activity", "tickets_per_month"}
@@ -109,14 +110,14 @@ def account_benchmark(
 ) -> Benchmark:
     """The account's standing among its peers on the latest scored day."""
     account = find_account(session, key, viewer) if viewer else _account(session, key)
-    day = session.scalar(select(func.max(HealthScore.as_of)))
+    day = latest_day(session)
     rows = session.execute(
         select(
+            Account.id,
             Account.external_id,
             Account.industry,
             Account.seats,
             HealthScore.score,
-            HealthScore.metrics,
         )
         .join(HealthScore, HealthScore.account_id == Account.id)
         .where(HealthScore.as_of == day)
@@ -124,15 +125,18 @@ def account_benchmark(
     frame = pd.DataFrame(
         [
             {
+                "id": db_id,
                 "account": external_id,
                 "industry": industry or "(no industry)",
                 "size_band": rules.size_band(seats) or "(no seat count)",
                 HEALTH: score,
-                **(metrics or {}),
             }
-            for external_id, industry, seats, score, metrics in rows
+            for db_id, external_id, industry, seats, score in rows
         ]
     )
+    if not frame.empty and day is not None:
+        metrics = day_metrics(session, day)
+        frame = frame.join(metrics, on="id").drop(columns="id")
     band = rules.size_band(account.seats)
     if frame.empty or key not in set(frame["account"]):
         return Benchmark(

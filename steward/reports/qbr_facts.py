@@ -20,13 +20,13 @@ from steward.events.store import EventStore
 from steward.metrics.definitions import CATALOGUE
 from steward.store.models import (
     Account,
-    HealthScore,
     MilestoneState,
     NpsResponse,
     Ticket,
     User,
 )
 from steward.store.plans import BusinessReview, SuccessPlan
+from steward.store.scores import details_of, score_history
 
 EPOCH = dt.date(1970, 1, 1)
 # Trends show at least this much history, even when the last review was recent.
@@ -221,22 +221,14 @@ def _add_trends(
     first = facts.as_of - dt.timedelta(
         days=min(max(days, MIN_TREND_DAYS), MAX_TREND_DAYS) - 1
     )
-    rows = session.execute(
-        select(
-            HealthScore.as_of, HealthScore.score, HealthScore.band, HealthScore.metrics
-        )
-        .where(
-            HealthScore.account_id == account.id,
-            HealthScore.as_of.between(first, facts.as_of),
-        )
-        .order_by(HealthScore.as_of)
-    ).all()
+    rows = score_history(session, account.id, first, facts.as_of)
     facts.health = [(row.as_of, row.score) for row in rows]
     facts.band = rows[-1].band if rows else None
+    details = details_of(session, account.id, [row.as_of for row in rows])
     facts.seat_utilisation = [
-        (row.as_of, float(row.metrics["seat_utilisation"]))
-        for row in rows
-        if (row.metrics or {}).get("seat_utilisation") is not None
+        (day, float(detail.metrics["seat_utilisation"]))
+        for day, detail in sorted(details.items())
+        if detail.metrics.get("seat_utilisation") is not None
     ]
     facts.usage = weekly_usage(events, account.external_id, first, facts.as_of)
 

@@ -9,7 +9,6 @@ and points live in ``config/expansion.yaml``. Pure: metrics in, scores out.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,20 +114,13 @@ def expansion_frame(config: ExpansionConfig, metrics: pd.DataFrame) -> pd.DataFr
     return frame
 
 
-def parts_of(
-    config: ExpansionConfig, metrics: pd.DataFrame, scored: pd.DataFrame
-) -> list[dict[str, Any]]:
-    """Per row, each component's value and points, JSON-safe."""
-    rows: list[dict[str, Any]] = [{} for _ in range(len(scored))]
+def component_values(config: ExpansionConfig, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per row, the value each component was judged on (NaN where unknown)."""
+    values = {}
     for component in config.components:
         if component.metric in metrics.columns:
-            values = pd.to_numeric(metrics[component.metric], errors="coerce")
+            column = pd.to_numeric(metrics[component.metric], errors="coerce")
+            values[component.key] = column.astype("float64")
         else:
-            values = pd.Series(np.nan, index=metrics.index)
-        earned = scored[f"points.{component.key}"].to_numpy()
-        for row, value, got in zip(rows, values.to_numpy(), earned, strict=True):
-            row[component.key] = {
-                "value": None if pd.isna(value) else round(float(value), 4),
-                "points": float(got),
-            }
-    return rows
+            values[component.key] = pd.Series(np.nan, index=metrics.index)
+    return pd.DataFrame(values, index=metrics.index)

@@ -12,12 +12,10 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    Float,
     ForeignKey,
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -154,16 +152,3 @@ class AccountTagChange(Base):
     change: Mapped[str] = mapped_column(String(10))
     changed_on: Mapped[dt.date] = mapped_column(Date, index=True)
     changed_by: Mapped[str] = mapped_column(String(200))
-
-
-class ExpansionScore(Base):
-    """One account's expansion readiness on one day, with its parts."""
-
-    __tablename__ = "expansion_scores"
-    __table_args__ = (UniqueConstraint("account_id", "as_of"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
-    score: Mapped[float | None] = mapped_column(Float)
-    parts: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -18,7 +18,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -300,22 +302,51 @@ class Task(Base):
 
 
 class HealthScore(Base):
-    """One account's score on one day, with the factors that made it."""
+    """One account's scores on one day: health, and expansion readiness.
+
+    Kept day by day, so the key leads with the day: a day's 100,000 rows go
+    in at the end of the table and its indexes. Keyed by account first, each
+    new day touched a page per account, and writing a day grew with the
+    history kept. One account's history is read a day at a time through the
+    key (``steward.store.scores``). What explains each score is kept per day
+    in ``score_details``.
+    """
 
     __tablename__ = "health_scores"
-    __table_args__ = (UniqueConstraint("account_id", "as_of"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("as_of", "account_id"),
+        {"sqlite_with_rowid": False},
+    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     status: Mapped[str] = mapped_column(String(20))
     score: Mapped[float | None] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(20))
     churn_probability: Mapped[float | None] = mapped_column(Float)
     scorecard: Mapped[str] = mapped_column(String(100))
     scorecard_version: Mapped[int] = mapped_column(Integer)
-    contributions: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Expansion readiness (0-100) on the same day; None where unknown.
+    expansion: Mapped[float | None] = mapped_column(Float)
+
+
+class ScoreDetail(Base):
+    """A day's explanations of a block of accounts, as one Parquet file.
+
+    Every factor's value and points, the metric values and the expansion
+    parts of accounts ``block * BLOCK`` to ``(block + 1) * BLOCK - 1``
+    (``steward.scoring.details``).
+    """
+
+    __tablename__ = "score_details"
+    __table_args__ = (
+        PrimaryKeyConstraint("as_of", "block"),
+        {"sqlite_with_rowid": False},
+    )
+
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    block: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class MilestoneState(Base):
