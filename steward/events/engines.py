@@ -65,7 +65,11 @@ def connect(settings: Settings) -> ibis.BaseBackend:
     url = settings.events_url
     name = engine_name(url)
     if name == "duckdb":
-        con = ibis.duckdb.connect()
+        # The backend's module directly: ibis.duckdb looks it up among every
+        # installed package's entry points first.
+        from ibis.backends.duckdb import Backend
+
+        con = Backend().connect()
         con.raw_sql("SET TimeZone = 'UTC'")
         con.raw_sql("SET enable_progress_bar = false")
         return con

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.metrics.catalogue import day_number, from_day_numbers, with_day
-from steward.metrics.facts import AccountFacts, day_of
+from steward.metrics.facts import AccountFacts
 from steward.playbooks.settings import Portal
 from steward.playbooks.state import ContactInfo, Dated, MilestoneFact, Person
 from steward.store.automation import AccountTagChange, Incident
@@ -65,11 +65,9 @@ def stages_at_start(session: Session, as_of: dt.date) -> dict[int, str]:
 
 def renewal_days(facts: AccountFacts, as_of: dt.date) -> pd.Series:
     """The end of each account's running contract on ``as_of``, by external id."""
-    contracts = facts.contracts
-    start, end = day_of(contracts["start_date"]), day_of(contracts["end_date"])
-    today = day_number(as_of)
-    running = (start <= today) & (end >= today)
-    ends = end[running].groupby(contracts.loc[running, "account_id"]).max()
+    ends = pd.Series(
+        facts.renewal_days(day_number(as_of)), index=facts.accounts["account_id"]
+    ).dropna()
     return pd.Series(from_day_numbers(ends), index=ends.index, dtype=object)
 
 

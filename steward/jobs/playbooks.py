@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 from jinja2 import TemplateError
 from sqlalchemy import func, or_, select
@@ -220,10 +221,13 @@ def _inputs(
         reads.renewal_days(day.facts, as_of)
     )
     opening = reads.stages_at_start(session, as_of)
-    accounts["stage"] = [
-        opening.get(account_id, stage)
-        for account_id, stage in zip(accounts.index, accounts["stage"], strict=True)
-    ]
+    if opening:
+        stages = accounts["stage"].to_numpy(dtype=object, copy=True)
+        where = accounts.index.get_indexer(list(opening))
+        stages[where[where >= 0]] = [
+            stage for stage, at in zip(opening.values(), where, strict=True) if at >= 0
+        ]
+        accounts["stage"] = stages
 
     metrics = _metrics(session, day, automation, expansion, live_ids)
     scored = readiness.expansion_frame(expansion, metrics)
@@ -300,8 +304,15 @@ def _previous(session: Session, as_of: dt.date, scores: pd.DataFrame) -> None:
     rows = plain_rows(
         session, select(model.account_id, *fields).where(model.as_of == day)
     )
-    found = pd.DataFrame(rows, columns=["account_id", *columns.values()])
-    found = found.set_index("account_id").reindex(scores.index)
+    ids, health, band, expansion = zip(*rows, strict=True) if rows else ([],) * 4
+    found = pd.DataFrame(
+        {
+            "previous_health": np.array(health, dtype="float64"),
+            "previous_band": np.array(band, dtype=object),
+            "previous_expansion": np.array(expansion, dtype="float64"),
+        },
+        index=np.array(ids, dtype="int64"),
+    ).reindex(scores.index)
     for column in columns.values():
         scores[column] = found[column].astype(object).to_numpy()
 

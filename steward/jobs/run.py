@@ -134,7 +134,9 @@ def _run(
         taxonomy,
         incremental=workspace.settings.metrics_incremental,
     )
-    live = metrics[metrics["live"].astype(bool)]
+    # In the order of facts.accounts, as the metric step returns them.
+    is_live = metrics["live"].to_numpy(dtype=bool)
+    live = metrics[is_live]
 
     step("scores")
     scores = score_frame(card, live)
@@ -169,7 +171,7 @@ def _run(
         rows, details = score_rows(card, live, scores, ids, as_of, automation.expansion)
         write_scores(session, as_of, rows, details)
         journeys.write(session, as_of)
-        changes = stage_changes(session, facts, live, scores, journeys, as_of, ACTOR)
+        changes = stage_changes(session, facts, is_live, scores, journeys, as_of, ACTOR)
 
         _summarise(summary, live, scores, created, journeys, changes)
         _summarise_playbooks(summary, automation)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import numpy as np
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from steward.jobs.milestones import JourneyOutcome
 from steward.journeys.lifecycle import StageColumns, next_stages
-from steward.metrics.catalogue import CATALOGUE
-from steward.metrics.facts import AccountFacts, day_of, is_in
+from steward.metrics.catalogue import CATALOGUE, day_number
+from steward.metrics.facts import AccountFacts, is_in
 from steward.scoring.details import expansion_columns, health_columns
 from steward.scoring.score import log_odds_matrix
 from steward.scoring.scorecard import Scorecard
@@ -65,39 +64,44 @@ def score_rows(
 
 
 def _rounded(column: pd.Series) -> list[float | None]:
-    """Python's round to 6 places (as stored before); None where unknown."""
+    """Rounded to 6 places; None where unknown or not finite."""
     numbers = pd.to_numeric(column, errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
     )
-    return [
-        round(value, 6) if math.isfinite(value) else None for value in numbers.tolist()
-    ]
+    values = np.round(numbers, 6).astype(object)
+    values[~np.isfinite(numbers)] = None
+    return values.tolist()
 
 
 def stage_changes(
     session: Session,
     facts: AccountFacts,
-    live: pd.DataFrame,
+    live: np.ndarray,
     scores: pd.DataFrame,
     journeys: JourneyOutcome,
     as_of: dt.date,
     actor: str,
 ) -> int:
-    """Apply the lifecycle rules; record every move with its reason."""
-    renewal = _days_to_renewal(facts, as_of)
-    outcomes = facts.outcomes
-    churned = outcomes.loc[outcomes["kind"] == "churned", "account_id"]
+    """Apply the lifecycle rules; record every move with its reason.
+
+    ``live`` says which of ``facts.accounts`` are live; ``scores`` are the
+    live accounts' scores, in that order.
+    """
     accounts = facts.accounts
     ids = accounts["account_id"]
+    outcomes = facts.outcomes
+    churned = outcomes.loc[outcomes["kind"] == "churned", "account_id"]
+    band = np.full(len(accounts), None, dtype=object)
+    band[live] = scores["band"].astype(object).to_numpy()
     current = accounts["lifecycle_stage"].to_numpy(dtype=object)
     moves = next_stages(
         current,
         StageColumns(
-            live=is_in(ids, live.index),
+            live=live,
             churned=is_in(ids, churned),
             onboarding_open=is_in(ids, list(journeys.open_accounts)),
-            band=ids.map(scores["band"]).astype(object).to_numpy(),
-            days_to_renewal=ids.map(renewal).to_numpy(dtype="float64", na_value=np.nan),
+            band=band,
+            days_to_renewal=facts.renewal_days(day_number(as_of)) - day_number(as_of),
         ),
     )
     moved = moves.moved
@@ -161,15 +165,3 @@ def _record_moves(
             ],
         },
     )
-
-
-def _days_to_renewal(facts: AccountFacts, as_of: dt.date) -> pd.Series:
-    """Days from ``as_of`` to the end of each account's current contract."""
-    contracts = facts.contracts.assign(
-        start=day_of(facts.contracts["start_date"]),
-        end=day_of(facts.contracts["end_date"]),
-    )
-    today = (as_of - dt.date(1970, 1, 1)).days
-    current = contracts[(contracts["start"] <= today) & (contracts["end"] >= today)]
-    ends = current.groupby("account_id")["end"].max()
-    return (ends - today).astype("int64")

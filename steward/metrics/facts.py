@@ -51,6 +51,28 @@ class AccountFacts:
         both = pd.concat([first, signed[~is_in(signed.index, first.index)]])
         return both.sort_index()
 
+    @cached_property
+    def _contract_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each contract's account position (in ``accounts``), start and end day."""
+        positions = pd.Index(self.accounts["account_id"]).get_indexer(
+            self.contracts["account_id"]
+        )
+        start = day_of(self.contracts["start_date"]).to_numpy(dtype="float64")
+        end = day_of(self.contracts["end_date"]).to_numpy(dtype="float64")
+        return positions, start, end
+
+    def renewal_days(self, day: int) -> np.ndarray:
+        """Per account, in ``accounts`` order: the last end day of its contracts
+        running on ``day`` (started, not ended), NaN where none runs or none
+        of them has an end."""
+        positions, start, end = self._contract_days
+        with np.errstate(invalid="ignore"):
+            running = (start <= day) & (end >= day) & (positions >= 0)
+        found = np.full(len(self.accounts), -np.inf)
+        np.maximum.at(found, positions[running], end[running])
+        found[np.isinf(found)] = np.nan
+        return found
+
 
 # What the daily run reads of every account, once: the metric step, the
 # coverage rules, the journeys and the playbooks all take it from here.

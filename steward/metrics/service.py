@@ -29,7 +29,8 @@ def metrics_as_of(
     tx: EventTaxonomy,
     incremental: bool = False,
 ) -> pd.DataFrame:
-    """One row per account in the store, indexed by account id.
+    """One row per account in the store, indexed by account id, in the order
+    of ``facts.accounts`` (the daily run relies on it).
 
     With ``incremental``, on Steward's own files and for a day on or after
     every event, the usage comes from the kept summary

@@ -109,7 +109,10 @@ def assemble(
         accounts = accounts[accounts.index.isin(list(only))]
     ids = [int(key) for key in accounts.index]
     scores = inputs.scores.reindex(index=accounts.index, columns=list(SCORE_COLUMNS))
-    metrics = _rows(inputs.metrics)
+    chosen = inputs.metrics
+    if only is not None:
+        chosen = chosen[chosen.index.isin(accounts.index)]
+    metrics = _rows(chosen)
     tiers = tiers_of(accounts, rubric)
     people, tags = inputs.people, inputs.tags
     none: dict[str, dt.date] = {}

@@ -57,6 +57,7 @@ class _Book:
         self.today = np.datetime64(as_of, "D")
         self._texts: dict[str, list[str | None]] = {}
         self._folded: dict[str, np.ndarray] = {}
+        self._days: dict[str, np.ndarray] = {}
 
     def text(self, name: str) -> list[str | None]:
         """A text column as the states hold it (see ``assemble``)."""
@@ -92,11 +93,13 @@ class _Book:
         """Whole days from today to the column's date (NaN where none)."""
         if name not in frame:
             return np.full(len(self.ids), np.nan)
-        days = pd.to_datetime(frame[name].astype(object), errors="coerce")
-        values = days.to_numpy(dtype="datetime64[D]")
-        gaps = (values - self.today).astype("float64")
-        gaps[np.isnat(values)] = np.nan
-        return gaps
+        if name not in self._days:
+            days = pd.to_datetime(frame[name].astype(object), errors="coerce")
+            values = days.to_numpy(dtype="datetime64[D]")
+            gaps = (values - self.today).astype("float64")
+            gaps[np.isnat(values)] = np.nan
+            self._days[name] = gaps
+        return self._days[name]
 
     def having(self, ids: Iterable[int]) -> np.ndarray:
         return np.isin(self.ids, np.fromiter(ids, dtype=np.int64))

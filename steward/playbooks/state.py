@@ -26,7 +26,9 @@ class ContactInfo:
         return (self.name or "").split(" ")[0] or "there"
 
 
-@dataclass(frozen=True)
+# Not frozen, for the reason AccountState is not: the journey states of a
+# large book are tens of thousands of these a day.
+@dataclass(slots=True)
 class MilestoneFact:
     journey: str
     key: str

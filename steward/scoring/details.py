@@ -17,7 +17,7 @@ another scorecard reads back as it was:
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-# Accounts per file: reading one account's explanation decodes one file.
-BLOCK = 2048
+# Accounts per file: reading one account's explanation decodes one file
+# (about 5 ms at this size); a day of 100,000 accounts is 13 files.
+BLOCK = 8192
 FORMAT = b"1"
 
 
@@ -150,8 +151,11 @@ def _values(column: pd.Series, known: np.ndarray) -> pa.Array:
 
 def blocks(
     account_ids: np.ndarray, columns: dict[str, pa.Array]
-) -> Iterator[tuple[int, bytes]]:
-    """(block number, Parquet bytes) per block of accounts, ordered by account id."""
+) -> list[tuple[int, bytes]]:
+    """(block number, Parquet bytes) per block of accounts, ordered by account id.
+
+    Blocks are encoded two at a time: the writer releases the GIL.
+    """
     ids = np.asarray(account_ids, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
     table = pa.table({"account_id": pa.array(ids), **columns}).take(order)
@@ -159,18 +163,26 @@ def blocks(
     numbers = ids[order] // BLOCK
     starts = np.flatnonzero(np.diff(numbers, prepend=-1))
     ends = [*starts[1:].tolist(), len(numbers)]
-    for start, end in zip(starts.tolist(), ends, strict=True):
-        sink = io.BytesIO()
-        # Plain pages without statistics: a block is read whole, and this
-        # keeps the day's writing to a few tens of milliseconds.
-        pq.write_table(
-            table.slice(start, end - start),
-            sink,
-            compression="zstd",
-            compression_level=1,
-            write_statistics=False,
-        )
-        yield int(numbers[start]), sink.getvalue()
+    parts = [
+        (int(numbers[start]), table.slice(start, end - start))
+        for start, end in zip(starts.tolist(), ends, strict=True)
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        encoded = list(pool.map(_encoded, [part for _, part in parts]))
+    return [(number, data) for (number, _), data in zip(parts, encoded, strict=True)]
+
+
+def _encoded(part: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    # No statistics: a block is read whole.
+    pq.write_table(
+        part,
+        sink,
+        compression="zstd",
+        compression_level=1,
+        write_statistics=False,
+    )
+    return sink.getvalue()
 
 
 def read_block(data: bytes) -> pa.Table:
