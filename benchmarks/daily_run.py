@@ -18,11 +18,11 @@ then times, each in its own process so peak memory is its own:
   (``STEWARD_METRICS_INCREMENTAL=false``: the window rescanned instead of
   the summary read); the faster of each pair is shown;
 * ``first run, metrics from the events``: the first run without the summary;
-* ``bare writes``: the rows the next day wrote (health scores with their
-  explanations, expansion scores, milestone states), written again as the
-  day after by one bare sqlite3 executemany per table in one transaction,
-  commit included: what storing a day costs with nothing computed, a floor
-  under any daily run that keeps these rows.
+* ``bare writes``: the rows the next day wrote (health and expansion scores,
+  the blocks of explanations, milestone states), written again as the day
+  after by one bare sqlite3 executemany per table in one transaction, commit
+  included: what storing a day costs with nothing computed, a floor under
+  any daily run that keeps these rows.
 
 Prints wall time, ratio to the scan and peak RSS of each.
 """
@@ -289,8 +289,8 @@ def child(what: str, day: str | None) -> None:
 # The tables a day's run fills, with the column that carries the day and the
 # key a second write of the same row conflicts on.
 DAY_TABLES = {
-    "health_scores": ("as_of", "account_id, as_of"),
-    "expansion_scores": ("as_of", "account_id, as_of"),
+    "health_scores": ("as_of", "as_of, account_id"),
+    "score_details": ("as_of", "as_of, block"),
     "milestone_states": ("evaluated_on", "account_id, journey, milestone"),
 }
 
@@ -309,7 +309,8 @@ def bare_writes(db: Path, day: str) -> float:
     con.execute("PRAGMA foreign_keys=ON")
     batches = []
     for table, (column, key) in DAY_TABLES.items():
-        names = [row[1] for row in con.execute(f"PRAGMA table_info({table})")][1:]
+        columns = con.execute(f"PRAGMA table_info({table})")
+        names = [row[1] for row in columns if row[1] != "id"]
         rows = con.execute(
             f"SELECT {', '.join(names)} FROM {table} WHERE {column} = ?", [day]
         ).fetchall()

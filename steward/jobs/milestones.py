@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.accounts.tasks import TaskSpec, manager_of
+from steward.events.store import EventStore
 from steward.journeys import milestones as rules
 from steward.journeys.calendar import calendar_for
 from steward.journeys.journey import Journey, load_journey
 from steward.metrics.catalogue import EventTaxonomy, day_number, day_numbers_as_dates
 from steward.metrics.facts import AccountFacts, plain_rows
+from steward.metrics.firsts import journey_signals
 from steward.metrics.signals import available_signals, milestone_signals
 from steward.store.models import MilestoneState
 from steward.store.upsert import upsert_columns
@@ -100,6 +102,19 @@ def evaluate_journeys(
     )
     table = workspace.events.table(con)
     measurable = available_signals(con, table, day_number(as_of), taxonomy)
+    scopes = {}
+    for journey in journeys:
+        horizon = journey.window_days + journey.alert_within_days
+        known = {account for account, name in seen if name == journey.name}
+        unseen = ~accounts["id"].isin(known)
+        scopes[journey.name] = ((accounts["age"] <= horizon) | unseen).to_numpy()
+    wanted = np.logical_or.reduce(list(scopes.values()))
+    if not wanted.any():
+        return outcome
+    longest = max(j.window_days + j.alert_within_days for j in journeys)
+    signals = _signals(
+        workspace, con, table, accounts[wanted], longest, taxonomy, thresholds
+    )
     for journey in journeys:
         unmeasured = {
             milestone.key: milestone.signal
@@ -111,19 +126,47 @@ def evaluate_journeys(
                 f"{journey.name}: milestone {key} is not measured: no event in the "
                 f"last year shows '{signal}' ({_WHY[signal]})"
             )
-        horizon = journey.window_days + journey.alert_within_days
-        open_ = accounts["age"] <= horizon
-        known = {account for account, name in seen if name == journey.name}
-        scope = accounts[open_ | ~accounts["id"].isin(known)]
+        scope = accounts[scopes[journey.name]]
         if scope.empty:
             continue
-        signals = con.execute(
-            milestone_signals(table, scope, taxonomy, thresholds)
-        ).set_index("account_id")
         _evaluate_scope(
             outcome, journey, scope, signals, thresholds, as_of, set(unmeasured)
         )
     return outcome
+
+
+def _signals(
+    workspace: Workspace,
+    con: ibis.BaseBackend,
+    table: ibis.Table,
+    scope: pd.DataFrame,
+    horizon: int,
+    taxonomy: EventTaxonomy,
+    thresholds: list[float],
+) -> pd.DataFrame:
+    """The journey signals of ``scope`` by account id.
+
+    Accounts within ``horizon`` days of their start come from the kept
+    summary (:mod:`steward.metrics.firsts`) when the metrics are kept
+    incrementally on Steward's own files; the others (a first run over a
+    book's history) from the events.
+    """
+    incremental = (
+        workspace.settings.metrics_incremental
+        and type(workspace.events) is EventStore
+        and con.name == "duckdb"
+    )
+    young = scope["age"].to_numpy() <= horizon if incremental else np.zeros(0, bool)
+    parts = []
+    if incremental and young.any():
+        parts.append(
+            journey_signals(workspace.events, scope[young], taxonomy, thresholds)
+        )
+    rest = scope[~young] if incremental else scope
+    if len(rest):
+        query = milestone_signals(table, rest, taxonomy, thresholds)
+        parts.append(con.execute(query).set_index("account_id"))
+    return pd.concat(parts) if len(parts) > 1 else parts[0]
 
 
 def _accounts_with_start(facts: AccountFacts, as_of: dt.date) -> pd.DataFrame:
