@@ -10,8 +10,9 @@ then times, each in its own process so peak memory is its own:
   every event (the baseline), run once before to warm the page cache as the
   runs after it find it;
 * ``first run``: ``steward run`` on a fresh store, which also evaluates the
-  onboarding journey of every account once and folds a year of event files
-  into the metric summary (docs/engines.md);
+  onboarding journey of every account once, folds a year of event files
+  into the metric summary (docs/engines.md) and keeps the journey signals of
+  the accounts still in a journey (docs/daily-run.md);
 * ``next day``: the run of the following day, after that day's events have
   arrived as one new file: the steady state a team sees. Run twice from the
   same state, alternating with ``next day, metrics from the events``
@@ -69,9 +70,14 @@ def main() -> None:
                     offset=args.events, name=arriving.name)  # fmt: skip
     landed = home / "events" / next_day.strftime("%Y-%m") / "day.parquet"
 
+    # What runs keep beside the events: the metric summary and the journey
+    # signals (docs/engines.md, docs/daily-run.md).
+    summaries = ("rollup", "firsts")
+
     def fresh() -> None:
         shutil.copyfile(home / "pristine.db", home / "steward.db")
-        shutil.rmtree(home / "events" / "rollup", ignore_errors=True)
+        for name in summaries:
+            shutil.rmtree(home / "events" / name, ignore_errors=True)
         shutil.rmtree(landed.parent, ignore_errors=True)
 
     fresh()
@@ -83,7 +89,8 @@ def main() -> None:
     shutil.rmtree(kept, ignore_errors=True)
     kept.mkdir()
     shutil.copyfile(home / "steward.db", kept / "steward.db")
-    shutil.copytree(home / "events" / "rollup", kept / "rollup")
+    for name in summaries:
+        shutil.copytree(home / "events" / name, kept / name)
     landed.parent.mkdir(exist_ok=True)
     shutil.copyfile(arriving, landed)
     # The next day from the same state, with the summary (the default) and
@@ -95,8 +102,9 @@ def main() -> None:
     }
     for name in [*runs, *runs]:
         shutil.copyfile(kept / "steward.db", home / "steward.db")
-        shutil.rmtree(home / "events" / "rollup", ignore_errors=True)
-        shutil.copytree(kept / "rollup", home / "events" / "rollup")
+        for summary in summaries:
+            shutil.rmtree(home / "events" / summary, ignore_errors=True)
+            shutil.copytree(kept / summary, home / "events" / summary)
         extra = full if "from the events" in name else None
         runs[name].append(measure(home, "run", next_day, extra))
     for name, measured in runs.items():
