@@ -64,17 +64,24 @@ def clean_pg_schema(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An upgraded, empty operational store on SQLite and on PostgreSQL."""
+def bare_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An operational store with no schema yet, on SQLite and on PostgreSQL:
+    migration tests take it to the revision they start from."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'steward.db'}"
     else:
         url = request.getfixturevalue("pg_url")
         clean_pg_schema(url)
     store = Store(url)
-    store.upgrade()
     yield store
     store.dispose()
+
+
+@pytest.fixture
+def store(bare_store: Store) -> Store:
+    """An upgraded, empty operational store on SQLite and on PostgreSQL."""
+    bare_store.upgrade()
+    return bare_store
 
 
 @pytest.fixture

@@ -154,3 +154,13 @@ def test_a_kept_summary_for_another_vocabulary_is_not_used(tmp_path):
     found = journey_signals(events, scope, other, THRESHOLDS)
 
     assert found.loc["A", "first_login"] == FIRST_DAY
+
+
+def test_accounts_with_no_events_yet_have_no_signals(tmp_path):
+    events = EventStore(tmp_path)
+    scope = _scope([("A", 0, 3)])
+
+    found = journey_signals(events, scope, TX, THRESHOLDS)
+
+    assert found.loc["A"].isna().all()
+    _same(found, _from_events(events, scope))

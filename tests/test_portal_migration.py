@@ -2,25 +2,17 @@
 
 import datetime as dt
 
-import pytest
 from alembic import command
 from sqlalchemy import select, text
 
 from steward.store.db import Store, alembic_config
 from steward.store.knowledge import KbPortalLink
-from tests.conftest import clean_pg_schema
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_links_made_before_expiry_expire_90_days_after_they_were_made(
-    engine, request, tmp_path
+    bare_store: Store,
 ):
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp_path / 'steward.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-        clean_pg_schema(url)
-    store = Store(url)
+    store = bare_store
     command.upgrade(alembic_config(store.engine), "0004")
     made = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
     with store.engine.begin() as connection:
@@ -38,6 +30,5 @@ def test_links_made_before_expiry_expire_90_days_after_they_were_made(
     with store.session() as session:
         link = session.scalar(select(KbPortalLink))
         expires, used = link.expires_at, link.last_used_at
-    store.dispose()
     assert expires == made + dt.timedelta(days=90)
     assert used is None

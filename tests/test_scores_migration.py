@@ -3,26 +3,18 @@
 import datetime as dt
 import json
 
-import pytest
 from alembic import command
 from sqlalchemy import select, text
 
 from steward.store.db import Store, alembic_config
 from steward.store.models import HealthScore
 from steward.store.scores import details_of, score_history
-from tests.conftest import clean_pg_schema
 
 DAYS = (dt.date(2025, 6, 23), dt.date(2025, 6, 30))
 
 
-def _old_store(engine: str, request, tmp_path) -> Store:
-    """A store at the revisions before 0008, with two days of scores."""
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp_path / 'steward.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-        clean_pg_schema(url)
-    store = Store(url)
+def _old_store(store: Store) -> Store:
+    """``store`` at the revisions before 0008, with two days of scores."""
     command.upgrade(alembic_config(store.engine), "0002")
     command.upgrade(alembic_config(store.engine), "0003")
     score = text(
@@ -99,9 +91,8 @@ def _old_store(engine: str, request, tmp_path) -> Store:
     return store
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_every_stored_day_keeps_its_scores_and_explanations(engine, request, tmp_path):
-    store = _old_store(engine, request, tmp_path)
+def test_every_stored_day_keeps_its_scores_and_explanations(bare_store: Store):
+    store = _old_store(bare_store)
 
     store.upgrade()
 
@@ -118,7 +109,6 @@ def test_every_stored_day_keeps_its_scores_and_explanations(engine, request, tmp
         history = [score.as_of for score in score_history(session, 1)]
         acme = details_of(session, 1, DAYS)
         bolt = details_of(session, 2, DAYS)
-    store.dispose()
     assert [tuple(row) for row in rows] == [
         (DAYS[0], 1, 60.0, "neutral", 40.0),
         (DAYS[0], 2, None, "insufficient_data", None),

@@ -77,17 +77,21 @@ def journey_signals(
 
         scope = scope.reset_index(drop=True)
         starts = scope["start_day"].to_numpy(dtype=np.int64)
+        before = len(kept.account_ids)
         kept = _keep_only(kept, scope["account_id"].to_numpy(dtype=object), starts)
+        changed = bool(new) or len(kept.account_ids) != before
         with closing(duckdb.connect()) as con:
             con.execute("SET enable_progress_bar = false")
             if new and len(kept.account_ids):
                 _fold(con, kept, _files_view(new), tx)
             known = pd.Index(kept.account_ids).get_indexer(scope["account_id"])
             fresh = known < 0
-            if fresh.any() and current:
+            if fresh.any():
                 _add_accounts(con, kept, scope[fresh], list(current.values()), tx)
+                changed = True
             kept.files = list(current)
-            _save(folder, _key(tx), kept)
+            if changed:
+                _save(folder, _key(tx), kept)
 
             pending = events.pending().events
             if pending.num_rows:
@@ -225,9 +229,10 @@ def _add_accounts(
     none = np.full(len(accounts), NONE, dtype=np.int32)
     kept.login = np.concatenate([kept.login, none])
     kept.core = np.concatenate([kept.core, none.copy()])
-    batch = _batch(con, _files_view(paths), accounts, starts, tx)
-    batch["position"] = batch["position"] + offset
-    _merge(kept, batch)
+    if paths:
+        batch = _batch(con, _files_view(paths), accounts, starts, tx)
+        batch["position"] = batch["position"] + offset
+        _merge(kept, batch)
 
 
 def _keep_only(kept: _Kept, accounts: np.ndarray, starts: np.ndarray) -> _Kept:
