@@ -1,27 +1,25 @@
 """The column-wise narrowing of the book never drops an account the engine fires for."""
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import steward.playbooks
 from steward.journeys.calendar import calendar_for
 from steward.playbooks.assemble import Inputs, assemble
 from steward.playbooks.candidates import candidate_ids
 from steward.playbooks.conditions import failed_condition
+from steward.playbooks.model import BUILT_IN as BUILT_IN_PLAYBOOKS
 from steward.playbooks.model import Playbook, load_playbook, playbook_paths
 from steward.playbooks.settings import AutomationSettings
 from steward.playbooks.state import Dated, MilestoneFact
 from steward.playbooks.triggers import occurrences
 
-BUILT_IN_FOLDER = Path(steward.playbooks.__file__).with_name("builtin")
 AS_OF = dt.date(2025, 3, 10)  # a Monday: weekly schedules are due
 RUBRIC = AutomationSettings().tiers
-BUILT_IN = [load_playbook(path) for path in playbook_paths(BUILT_IN_FOLDER)]
+BUILT_IN = [load_playbook(path) for path in playbook_paths(BUILT_IN_PLAYBOOKS)]
 BANDS = ["healthy", "neutral", "at_risk", "insufficient_data", None]
 
 # Offsets from AS_OF, the edges of the built-in windows drawn often.
