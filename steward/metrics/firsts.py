@@ -16,7 +16,10 @@ every file once. Calls still in tracking segments count in the answer
 without being kept, as in :mod:`steward.metrics.rollup`. A user is known by a
 64-bit hash of the account and user ids: two users of one account with the
 same hash would count once. The summary is a cache: anything it cannot use
-(another event vocabulary or DuckDB, a folded file gone) is rebuilt.
+(another event vocabulary or DuckDB, a folded file gone) is rebuilt. Calls
+compacted into a file between the listing of the files and the reading of
+the segments are missed by that one answer (they are in neither), and
+counted from the next.
 """
 
 from __future__ import annotations
