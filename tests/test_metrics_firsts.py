@@ -17,6 +17,7 @@ from steward.metrics.catalogue import EventTaxonomy, day_number
 from steward.metrics.firsts import journey_signals
 from steward.metrics.signals import milestone_signals
 from tests.test_metrics import _event
+from tests.test_metrics_rollup import _compacting_after_first_listing
 
 TX = EventTaxonomy()
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -142,6 +143,26 @@ def test_calls_still_in_segments_count_without_being_kept(tmp_path):
     assert with_pending.loc["C", "first_login"] == FIRST_DAY + 3
     _same(with_pending, _from_events(events, scope))
     assert np.isnan(with_pending.loc["A", "first_login"])
+
+
+def test_calls_compacted_while_signals_are_read_count(tmp_path):
+    events = EventStore(tmp_path)
+    scope = _scope([("A", 0, 1), ("C", 0, 1)])
+    events.append(_table([("A", "u1", "feature_used", 5)], 0))
+    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
+    row = ["seg-1", "C", "u9", "login", None, micros, 1, 0, None, None, micros]
+    writer = events.writer()
+    writer.append(encode_frame([row], []))
+    writer.close()
+    _compacting_after_first_listing(events)
+
+    found = journey_signals(events, scope, TX, THRESHOLDS)
+    again = journey_signals(events, scope, TX, THRESHOLDS)
+
+    assert len(events.files()) == 2  # the call is in a file now
+    assert found.loc["C", "first_login"] == FIRST_DAY + 3
+    _same(found, again)
+    _same(found, _from_events(events, scope))
 
 
 def test_a_kept_summary_for_another_vocabulary_is_not_used(tmp_path):

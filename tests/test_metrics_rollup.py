@@ -95,6 +95,43 @@ def test_calls_still_in_segments_count_without_being_kept(tmp_path):
     writer.close()
 
 
+def _compacting_after_first_listing(events: EventStore) -> None:
+    """The store's calls compacted into a file right after its files are first
+    listed, as ``steward serve`` may do while a day is computed."""
+    listing = events.files
+    calls = []
+
+    def files() -> list:
+        found = listing()
+        if not calls:
+            calls.append(1)
+            events.compact()
+        return found
+
+    events.files = files
+
+
+def test_calls_compacted_while_an_answer_is_read_count_once(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
+    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
+    row = ["seg-1", "C", "u9", "feature_used", "f2", micros, 2, 0, None, None, micros]
+    writer = events.writer()
+    writer.append(encode_frame([row], []))
+    writer.close()
+    as_of = (START + dt.timedelta(days=10)).date()
+    _compacting_after_first_listing(events)
+
+    usage = rollup.usage_as_of(events, as_of, 14, TX).set_index("account_id")
+    again = rollup.usage_as_of(events, as_of, 14, TX).set_index("account_id")
+
+    assert len(events.files()) == 2  # the call is in a file now
+    assert usage.loc["C", "active_users"] == 1
+    pd.testing.assert_frame_equal(usage, again)
+    fast, full = _both(events, as_of)
+    pd.testing.assert_frame_equal(fast, full)
+
+
 def test_a_day_before_the_latest_event_is_computed_from_the_events(tmp_path):
     events = EventStore(tmp_path)
     events.append(_table([("A", "u1", "login", None, 5, 1)], 0))

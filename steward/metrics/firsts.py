@@ -16,10 +16,9 @@ every file once. Calls still in tracking segments count in the answer
 without being kept, as in :mod:`steward.metrics.rollup`. A user is known by a
 64-bit hash of the account and user ids: two users of one account with the
 same hash would count once. The summary is a cache: anything it cannot use
-(another event vocabulary or DuckDB, a folded file gone) is rebuilt. Calls
-compacted into a file between the listing of the files and the reading of
-the segments are missed by that one answer (they are in neither), and
-counted from the next.
+(another event vocabulary or DuckDB, a folded file gone) is rebuilt. The
+files folded are those the pending calls were checked against
+(:meth:`EventStore.pending`), so a call compacted meanwhile counts once.
 """
 
 from __future__ import annotations
@@ -73,7 +72,9 @@ def journey_signals(
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / ".lock")):
         kept = _load(folder, _key(tx))
-        current = {_file_key(path): path for path in events.files()}
+        # The files the pending calls were checked against, and only those.
+        pending = events.pending()
+        current = {_file_key(path): path for path in pending.files}
         if any(name not in current for name in kept.files):
             kept = _Kept()  # a folded file is gone: start again
         new = [path for name, path in current.items() if name not in set(kept.files)]
@@ -96,9 +97,8 @@ def journey_signals(
             if changed:
                 _save(folder, _key(tx), kept)
 
-            pending = events.pending().events
-            if pending.num_rows:
-                kept = _with_pending(con, kept, pending, scope, tx)
+            if pending.events.num_rows:
+                kept = _with_pending(con, kept, pending.events, scope, tx)
     return _answer(kept, scope, thresholds)
 
 

@@ -95,10 +95,12 @@ def usage_as_of(
     if window_days > KEEP_DAYS:
         return None
     with _lock(events):
-        summary = _brought_up_to_date(events, tx)
-        pending = events.pending().events
-        if pending.num_rows:
-            summary = _with_pending(summary, pending, tx)
+        # The files the pending calls were checked against, and only those:
+        # a compaction after this finds its calls in a file folded next time.
+        pending = events.pending()
+        summary = _brought_up_to_date(events, tx, pending.files)
+        if pending.events.num_rows:
+            summary = _with_pending(summary, pending.events, tx)
         end = day_number(as_of)
         latest = summary.latest
         if latest is not None and latest > end:
@@ -109,7 +111,7 @@ def usage_as_of(
 def update(events: EventStore, tx: EventTaxonomy) -> Summary:
     """Fold every event file not yet in the summary into it, and keep it."""
     with _lock(events):
-        return _brought_up_to_date(events, tx)
+        return _brought_up_to_date(events, tx, events.files())
 
 
 def _lock(events: EventStore) -> FileLock:
@@ -118,11 +120,14 @@ def _lock(events: EventStore) -> FileLock:
     return FileLock(str(folder / ".lock"))
 
 
-def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
+def _brought_up_to_date(
+    events: EventStore, tx: EventTaxonomy, files: list[Path]
+) -> Summary:
+    """The kept summary with every one of ``files`` folded in."""
     folder = events.root / "rollup"
     summary = load_summary(folder, summary_key(tx))
     known = set(summary.files)
-    new = [path for path in events.files() if _file_key(path) not in known]
+    new = [path for path in files if _file_key(path) not in known]
     if not new:
         return summary
     try:
@@ -130,7 +135,7 @@ def _brought_up_to_date(events: EventStore, tx: EventTaxonomy) -> Summary:
     except _Rebuild:
         clear(folder)
         summary = Summary(summary.key, folder=folder)
-        _fold_files(folder, summary, events.files(), tx)
+        _fold_files(folder, summary, files, tx)
     return summary
 
 
