@@ -190,7 +190,7 @@ def test_tasks_for_an_unknown_email_is_an_error_not_an_empty_inbox(home, tmp_pat
         "no task is assigned yet"
     )
     assert known.exit_code == 0
-    assert "Tasks (0 shown)" in known.output
+    assert known.output.strip() == "Tasks (0 shown): none."
 
 
 def test_tasks_of_an_unknown_account_is_an_error(home):

@@ -229,6 +229,9 @@ def tasks(
 
 
 def _print_tasks(rows: list, title: str) -> None:
+    if not rows:
+        console.print(f"{title}: none.")
+        return
     table = Table(title=title)
     for column in ("#", "Due", "Priority", "Task", "For", "Status"):
         table.add_column(column)
