@@ -18,7 +18,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from steward.errors import NotEnoughHistory
 from steward.scoring import Factor, Scorecard, score_frame
-from steward.scoring.fit import TrainingSet, fit_scorecard
+from steward.scoring.features import fit_encoder, plan_features
+from steward.scoring.fit import REGULARISATION_C, TrainingSet, fit_scorecard
+from steward.scoring.score import log_odds_of_staying
 
 # Log-odds of staying per standard deviation, strongest first.
 DRIVERS = {
@@ -219,6 +221,38 @@ def test_fit_without_enough_churn_names_the_counts():
         "fitting needs at least 10 churned and 10 retained observations; the "
         "training set has 4 churned and 496 retained. Import more outcomes "
         "(renewals and churns) before fitting"
+    )
+
+
+def test_a_missing_value_scores_as_the_model_saw_it():
+    training = synthetic_company(300, 20, seed=4)
+    features = training.features.copy()
+    gaps = np.random.default_rng(4).random((len(features), 2)) < 0.2
+    features.loc[gaps[:, 0], "latest_nps"] = np.nan
+    features.loc[gaps[:, 1], "attribute.plan"] = None
+    plan = plan_features(SYNTHETIC_CARD, features)
+    encoder = fit_encoder(plan, features)
+    model = LogisticRegression(C=REGULARISATION_C, max_iter=2000)
+    model.fit(encoder.design(features), training.churned)
+    factors, intercept = encoder.factors(
+        model.coef_[0], model.intercept_[0], SYNTHETIC_CARD
+    )
+    card = SYNTHETIC_CARD.model_copy(
+        update={"factors": factors, "intercept": intercept}
+    )
+    # Rows with gaps, and a plan the training rows never had.
+    rows = pd.concat(
+        [
+            features[gaps[:, 0] | gaps[:, 1]].head(200),
+            features.head(50).assign(**{"attribute.plan": "enterprise"}),
+        ]
+    )
+
+    churn_log_odds = -log_odds_of_staying(card, rows)
+
+    # Equal to the rounding of the weights written in the scorecard.
+    np.testing.assert_allclose(
+        churn_log_odds, model.decision_function(encoder.design(rows)), atol=1e-4
     )
 
 

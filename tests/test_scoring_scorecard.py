@@ -8,7 +8,7 @@ import pytest
 
 from steward.errors import ScorecardInvalid
 from steward.scoring import DEFAULT_SCORECARD, Factor, load_scorecard, save_scorecard
-from steward.scoring.scorecard import Scorecard
+from steward.scoring.scorecard import ImputedMetric, Scorecard
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -175,3 +175,11 @@ factors:
         1.0,
     )
     assert card.factors[1].levels == {}
+
+
+def test_a_fit_report_written_before_the_mean_fill_still_reads():
+    older = ImputedMetric.model_validate({"missing": 3, "median": 1.5})
+    newer = ImputedMetric.model_validate({"missing": 3, "filled_with": 2.0})
+
+    assert older.filled_with == 1.5
+    assert newer.model_dump() == {"missing": 3, "filled_with": 2.0}

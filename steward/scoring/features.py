@@ -4,7 +4,7 @@ to scorecard factors.
 A :class:`FeaturePlan` holds the choices that look at the metrics but never at
 the outcomes (which metrics are categories, which are log-transformed, which
 are grouped); an :class:`Encoder` holds the statistics learned on one slice of
-training rows (medians, means, standard deviations, levels), so each backtest
+training rows (means, standard deviations, levels), so each backtest
 fold learns them from its own training rows only.
 """
 
@@ -113,7 +113,6 @@ def _correlated_groups(
 @dataclass
 class Encoder:
     plan: FeaturePlan
-    medians: dict[str, float]
     means: dict[str, float]
     stds: dict[str, float]
     group_stats: dict[str, tuple[float, float]]
@@ -135,7 +134,9 @@ class Encoder:
 
     def _z(self, metric: str, column: pd.Series) -> np.ndarray:
         values = transform(numeric_values(column), self.plan.transforms[metric])
-        values = np.where(np.isnan(values), self.medians[metric], values)
+        # A missing value is the training mean (z = 0): 0 points, as scoring
+        # gives it.
+        values = np.where(np.isnan(values), self.means[metric], values)
         z = (values - self.means[metric]) / self.stds[metric]
         return np.clip(z, -Z_LIMIT, Z_LIMIT)
 
@@ -145,10 +146,13 @@ class Encoder:
 
     def _one_hot(self, metric: str, column: pd.Series) -> np.ndarray:
         keys = level_keys(column)
-        codes = pd.Categorical(keys, categories=self.levels[metric]).codes
-        one_hot = np.zeros((len(column), len(self.levels[metric])))
-        known = codes >= 0
-        one_hot[np.flatnonzero(known), codes[known]] = 1.0
+        codes = pd.Index(self.levels[metric], dtype=object).get_indexer(keys)
+        # A missing or unseen level is the training mix of levels: once the
+        # levels are centred that is 0 points, as scoring gives it.
+        one_hot = np.tile(self.level_shares[metric], (len(column), 1))
+        known = np.flatnonzero(codes >= 0)
+        one_hot[known] = 0.0
+        one_hot[known, codes[known]] = 1.0
         return one_hot
 
     def factors(
@@ -158,10 +162,9 @@ class Encoder:
 
         The model predicts churning; a scorecard weight is the log-odds of
         staying, hence the sign flips. Category levels are centred on their
-        training shares and the shift moves into the intercept. Scoring gives a
-        missing value 0 points (the training mean, or the average level) while
-        fitting imputed the median (or no level), so accounts with missing
-        values score slightly differently from how the model saw them.
+        training shares and the shift moves into the intercept. A missing value
+        scores 0 points: the training mean, or the mix of levels, which is
+        what fitting filled it with.
         """
         weights = dict(zip(self._column_names(), -np.asarray(coef), strict=True))
         stay_intercept = -float(intercept)
@@ -217,8 +220,8 @@ class Encoder:
 
 
 def fit_encoder(plan: FeaturePlan, features: pd.DataFrame) -> Encoder:
-    """Learn medians, means, standard deviations and levels from training rows."""
-    medians, means, stds = {}, {}, {}
+    """Learn means, standard deviations and levels from training rows."""
+    means, stds = {}, {}
     for metric in plan.numeric:
         values = transform(numeric_values(features[metric]), plan.transforms[metric])
         observed = values[~np.isnan(values)]
@@ -226,7 +229,6 @@ def fit_encoder(plan: FeaturePlan, features: pd.DataFrame) -> Encoder:
         with np.errstate(over="ignore", invalid="ignore"):
             mean = float(observed.mean()) if observed.size else 0.0
             std = float(observed.std()) if observed.size else 0.0
-        medians[metric] = median
         # Values near the float limit overflow the mean; the median still holds.
         means[metric] = mean if math.isfinite(mean) else median
         # A constant metric carries no signal; std 1 keeps its z at 0, not 0/0.
@@ -240,7 +242,7 @@ def fit_encoder(plan: FeaturePlan, features: pd.DataFrame) -> Encoder:
         total = counts.sum()
         shares[metric] = counts.to_numpy(dtype=float) / total if total else np.ones(0)
 
-    encoder = Encoder(plan, medians, means, stds, {}, levels, shares)
+    encoder = Encoder(plan, means, stds, {}, levels, shares)
     z = {m: encoder._z(m, features[m]) for m in plan.numeric}
     for name in plan.groups:
         average = encoder._group_average(name, z)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 
 from steward.scoring.backtest import CV_FOLDS, Fold, Measured, measure
 from steward.scoring.features import FeaturePlan, median_of
-from steward.scoring.score import numeric_values, transform
+from steward.scoring.score import numeric_values, transform, untransform
 from steward.scoring.scorecard import (
     Challenger,
     FitReport,
@@ -79,15 +80,26 @@ def build_report(
 def imputed_metrics(
     plan: FeaturePlan, features: pd.DataFrame
 ) -> dict[str, ImputedMetric]:
-    """Numeric metrics with missing values, filled with the median for fitting."""
+    """Numeric metrics with missing values, and the value fitting filled them
+    with: the mean of the metric's transformed values, on the metric's scale."""
     imputed = {}
     for metric in plan.numeric:
-        raw = numeric_values(features[metric])
-        usable = ~np.isnan(transform(raw, plan.transforms[metric]))
+        name = plan.transforms[metric]
+        values = transform(numeric_values(features[metric]), name)
+        usable = ~np.isnan(values)
         if usable.all():
             continue
-        median = float(f"{median_of(raw[usable]):.6g}") if usable.any() else None
-        imputed[metric] = ImputedMetric(missing=int((~usable).sum()), median=median)
+        filled = None
+        if usable.any():
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = float(values[usable].mean())
+            if not math.isfinite(mean):
+                mean = median_of(values[usable])
+            value = untransform(mean, name)
+            filled = float(f"{value:.6g}") if math.isfinite(value) else None
+        imputed[metric] = ImputedMetric(
+            missing=int((~usable).sum()), filled_with=filled
+        )
     return imputed
 
 

@@ -56,6 +56,13 @@ def transform(values: np.ndarray, name: str) -> np.ndarray:
     return values
 
 
+def untransform(value: float, name: str) -> float:
+    """The value on the metric's own scale whose transform is ``value``."""
+    if name == "log1p":
+        return math.expm1(value) if value < 709 else math.inf
+    return value
+
+
 def level_keys(column: pd.Series) -> pd.Series:
     """Category values as scorecard levels name them (as text); NaN if missing."""
     codes, uniques = pd.factorize(column)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -132,8 +133,14 @@ class Challenger(_Strict):
 
 
 class ImputedMetric(_Strict):
+    """How many training values were missing, and the value fitting took for
+    them (on the metric's own scale). Scorecards fitted before this was the
+    training mean name it ``median``, which those fits used."""
+
     missing: int
-    median: float | None
+    filled_with: float | None = Field(
+        validation_alias=AliasChoices("filled_with", "median")
+    )
 
 
 class RenewalCalibration(_Strict):
