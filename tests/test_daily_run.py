@@ -168,6 +168,29 @@ def test_running_the_same_day_twice_changes_nothing(company):
     assert after == before
 
 
+def test_a_day_run_again_after_an_account_left_drops_its_score(company, tmp_path):
+    invoke("run", "--as-of", "2024-12-23")
+    ended = tmp_path / "ended.csv"
+    ended.write_text(
+        "external_id,account,start_date,end_date,arr,seats\n"
+        "c-good,good,2024-12-02,2024-12-20,8000,2\n"
+    )
+    assert invoke("import", str(ended), "--kind", "contracts").exit_code == 0
+
+    again = invoke("run", "--as-of", "2024-12-23")
+
+    assert again.exit_code == 0, again.output
+    with company.store.session() as session:
+        scored = session.scalars(
+            select(Account.external_id)
+            .join(HealthScore, HealthScore.account_id == Account.id)
+            .where(HealthScore.as_of == dt.date(2024, 12, 23))
+            .order_by(Account.external_id)
+        ).all()
+    assert scored == ["double", "late"]
+    assert "Live accounts │ 2 │" in " ".join(again.output.split())
+
+
 def test_the_next_day_raises_nothing_already_raised(company):
     invoke("run", "--as-of", "2024-12-23")
 

@@ -43,9 +43,20 @@ def write_scores(
 ) -> None:
     """The day's score rows (as columns) and their explanations.
 
-    A second run of the day that computes the same leaves both as stored.
+    A second run of the day that computes the same leaves both as stored; one
+    that no longer scores an account (its contract ended, it was removed)
+    removes that account's row of the day.
     """
     stored = HealthScore.as_of == as_of
+    kept = session.scalars(select(HealthScore.account_id).where(stored)).all()
+    gone = np.setdiff1d(
+        np.asarray(kept, dtype=np.int64), np.asarray(rows["account_id"], np.int64)
+    )
+    for start in range(0, len(gone), 10_000):
+        chunk = gone[start : start + 10_000].tolist()
+        session.execute(
+            delete(HealthScore).where(stored, HealthScore.account_id.in_(chunk))
+        )
     upsert_columns(session, HealthScore.__table__, rows, KEY, unless_stored=stored)
     write_details(session, as_of, np.asarray(rows["account_id"]), details)
 
