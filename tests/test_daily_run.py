@@ -191,6 +191,30 @@ def test_a_day_run_again_after_an_account_left_drops_its_score(company, tmp_path
     assert "Live accounts │ 2 │" in " ".join(again.output.split())
 
 
+def test_a_day_before_the_latest_run_stores_only_its_scores(company):
+    invoke("run", "--as-of", "2024-12-23")
+    later = invoke("run", "--as-of", "2024-12-30")
+    before = _snapshot(company)
+
+    past = invoke("run", "--as-of", "2024-12-27")
+    after = _snapshot(company)
+
+    assert later.exit_code == past.exit_code == 0, past.output
+    assert (
+        "2024-12-27 is before the latest run (2024-12-30): only its scores were "
+        "stored; stages, milestones, tasks and playbooks stay as the run of "
+        "2024-12-30 left them"
+    ) in " ".join(past.output.split())
+    days = {row["as_of"] for row in after["HealthScore"]}
+    assert days == {dt.date(2024, 12, d) for d in (23, 27, 30)}
+    assert {day for day in (row["as_of"] for row in after["ScoreDetail"])} == days
+    for kept in ("Task", "MilestoneState", "LifecycleChange", "Account"):
+        assert after[kept] == before[kept], kept
+    assert [r for r in after["HealthScore"] if r["as_of"] != dt.date(2024, 12, 27)] == (
+        before["HealthScore"]
+    )
+
+
 def test_the_next_day_raises_nothing_already_raised(company):
     invoke("run", "--as-of", "2024-12-23")
 

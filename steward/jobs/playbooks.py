@@ -230,11 +230,11 @@ def _inputs(
         accounts["stage"] = stages
 
     metrics = _metrics(session, day, automation, expansion, live_ids)
-    scored = readiness.expansion_frame(expansion, metrics)
+    ready = _readiness(expansion, metrics)
     scores = pd.DataFrame(index=metrics.index)
     scores["health"] = day.scores["score"].astype("Float64").to_numpy(na_value=None)
     scores["band"] = day.scores["band"].astype(object).to_numpy()
-    scores["expansion"] = scored["score"]
+    scores["expansion"] = ready["score"]
     # Tags as the day opened, and changes up to yesterday: a tag put on today
     # (by hand or by a playbook) is news for tomorrow's run, and a second run
     # of today sees what the first saw.
@@ -258,8 +258,30 @@ def _inputs(
         tag_changes=reads.dated_tag_changes(history, first, yesterday),
         contacts=reads.contacts(session),
     )
+    return inputs, ready
+
+
+def expansion_readiness(
+    session: Session, workspace: Workspace, day: Day
+) -> pd.DataFrame:
+    """The day's expansion readiness by account database id, as the playbook
+    step scores it, with nothing fired: for a day stored after a later one."""
+    accounts = reads.account_frame(day.facts)
+    ids = pd.Series(accounts.index, index=accounts["external_id"])
+    live_ids = ids.reindex(day.live.index).dropna().astype(int)
+    automation = load_automation_settings(workspace.automation_path())
+    expansion = load_expansion(workspace)
+    metrics = _metrics(session, day, automation, expansion, live_ids)
+    return _readiness(expansion, metrics)
+
+
+def _readiness(
+    expansion: readiness.ExpansionConfig, metrics: pd.DataFrame
+) -> pd.DataFrame:
+    """``score``, ``points.<key>`` and ``value.<key>`` per account."""
+    scored = readiness.expansion_frame(expansion, metrics)
     values = readiness.component_values(expansion, metrics).add_prefix("value.")
-    return inputs, pd.concat([scored, values], axis=1)
+    return pd.concat([scored, values], axis=1)
 
 
 def _metrics(

@@ -5,6 +5,11 @@ Everything it writes for a day goes in one transaction, keyed so that running
 the same day again changes nothing: scores by (account, day), milestone states
 by (account, journey, milestone), tasks and playbook runs by occurrence key,
 outbox messages by idempotency key. Messages are delivered after the commit.
+
+A day before the latest run (a backfill, or a look at a past day) stores only
+that day's scores, explanations and expansion readiness: stages, milestone
+states, coverage, tasks and playbooks are the present's, and a past day must
+neither move them back nor fire a playbook a second time.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ from steward.accounts.coverage import load_coverage_rules
 from steward.accounts.tasks import raise_tasks
 from steward.jobs.coverage import coverage_step
 from steward.jobs.milestones import JourneyOutcome, evaluate_journeys
-from steward.jobs.playbooks import Day, PlaybookOutcome, playbook_step
+from steward.jobs.playbooks import (
+    Day,
+    PlaybookOutcome,
+    expansion_readiness,
+    playbook_step,
+)
 from steward.jobs.snapshots import score_rows, stage_changes
 from steward.metrics.config import load_events_config
 from steward.metrics.facts import load_facts
@@ -114,6 +124,7 @@ def _run(
     on_step: Callable[[str], None] | None,
 ) -> RunSummary:
     started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC)
     step = on_step or (lambda name: None)
     summary = RunSummary(as_of=as_of)
     card = load_scorecard(workspace.scorecard_path(scorecard))
@@ -122,6 +133,7 @@ def _run(
 
     with workspace.store.session() as session:
         facts = load_facts(session)
+        latest = session.scalar(select(func.max(DailyRun.as_of)))
 
     step("metrics")
     con = workspace.event_engine()
@@ -140,6 +152,26 @@ def _run(
 
     step("scores")
     scores = score_frame(card, live)
+
+    if latest is not None and as_of < latest:
+        with workspace.store.session() as session:
+            step("snapshots")
+            day = Day(as_of, facts, live, scores, {}, con, workspace.events.table(con))
+            expansion = expansion_readiness(session, workspace, day)
+            ids = facts.accounts.set_index("account_id")["id"]
+            rows, details = score_rows(card, live, scores, ids, as_of, expansion)
+            write_scores(session, as_of, rows, details)
+            _summarise(summary, live, scores, [], None, 0)
+            summary.notes.insert(
+                0,
+                f"{as_of} is before the latest run ({latest}): only its scores "
+                "were stored; stages, milestones, tasks and playbooks stay as "
+                f"the run of {latest} left them",
+            )
+            summary.seconds = round(time.perf_counter() - started, 2)
+            _record_run(session, summary, started_at)
+        log.info("daily_run.done as_of=%s scores_only=true", as_of)
+        return summary
 
     step("milestones")
     journeys: JourneyOutcome = evaluate_journeys(workspace, con, facts, as_of, taxonomy)
@@ -179,7 +211,7 @@ def _run(
         if stale:
             summary.notes.insert(0, stale)
         summary.seconds = round(time.perf_counter() - started, 2)
-        _record_run(session, summary)
+        _record_run(session, summary, started_at)
     log.info("daily_run.done as_of=%s new_tasks=%s", as_of, summary.new_tasks)
     return summary
 
@@ -189,7 +221,7 @@ def _summarise(
     live: pd.DataFrame,
     scores: pd.DataFrame,
     created: list,
-    journeys: JourneyOutcome,
+    journeys: JourneyOutcome | None,
     changes: int,
 ) -> None:
     summary.accounts = len(live)
@@ -201,9 +233,9 @@ def _summarise(
     at_risk = scores.index[scores["band"] == "at_risk"]
     summary.arr_at_risk = round(float(live.loc[at_risk, "arr"].fillna(0).sum()), 2)
     summary.new_tasks = len(created)
-    summary.milestones_missed = journeys.newly_missed
+    summary.milestones_missed = journeys.newly_missed if journeys else 0
     summary.stage_changes = changes
-    summary.notes = list(journeys.notes)
+    summary.notes = list(journeys.notes) if journeys else []
 
 
 def stale_events_note(live: pd.DataFrame, as_of: dt.date, window: int) -> str | None:
@@ -229,7 +261,7 @@ def _summarise_playbooks(summary: RunSummary, automation: PlaybookOutcome) -> No
     summary.notes.extend(automation.notes)
 
 
-def _record_run(session: Session, summary: RunSummary) -> None:
+def _record_run(session: Session, summary: RunSummary, started_at: dt.datetime) -> None:
     # A re-run raises no new task; the day's total says what the day raised.
     summary.tasks_for_day = session.scalar(
         select(func.count(Task.id)).where(
@@ -241,5 +273,6 @@ def _record_run(session: Session, summary: RunSummary) -> None:
     if run is None:
         run = DailyRun(as_of=summary.as_of)
         session.add(run)
+    run.started_at = started_at
     run.summary = summary.as_json()
     run.finished_at = dt.datetime.now(dt.UTC)
