@@ -348,6 +348,37 @@ def test_events_for_unknown_accounts_are_kept_with_one_warning(
     assert events.count() == 2
 
 
+def test_events_the_store_refuses_leave_no_event_file(
+    sqlite_store: Store, events: EventStore, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "usage.csv",
+        "account,event,at\nX-1,login,2024-03-01\nX-2,login,2024-04-02\n",
+    )
+    fields = {"account": "account", "event": "event", "ts": "at"}
+    refuse = "CREATE TRIGGER refuse BEFORE INSERT ON import_runs BEGIN "
+    refuse += "SELECT RAISE(ABORT, 'import runs are refused'); END"
+    with sqlite_store.engine.begin() as connection:
+        connection.execute(text(refuse))
+
+    with pytest.raises(ImportFailed) as failure:
+        import_file(sqlite_store, events, path, "events", fields, create_accounts=True)
+    files_after_failure = events.files()
+    with sqlite_store.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER refuse"))
+    again = import_file(
+        sqlite_store, events, path, "events", fields, create_accounts=True
+    )
+
+    assert str(failure.value) == (
+        "usage.csv: nothing from this file was stored: the database refused it "
+        "(import runs are refused)"
+    )
+    assert files_after_failure == []
+    assert (again.inserted, again.unchanged, again.accounts_created) == (2, 0, 2)
+    assert events.count() == 2
+
+
 def test_users_get_their_manager_from_the_same_file(
     store: Store, events: EventStore, tmp_path: Path
 ) -> None:

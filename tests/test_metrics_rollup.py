@@ -132,6 +132,22 @@ def test_calls_compacted_while_an_answer_is_read_count_once(tmp_path):
     pd.testing.assert_frame_equal(fast, full)
 
 
+def test_a_folded_file_removed_rebuilds_the_summary(tmp_path):
+    events = EventStore(tmp_path)
+    events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
+    removed = events.append(_table([("C", "u2", "feature_used", "f1", 30, 3)], 100))
+    as_of = (START + dt.timedelta(days=10)).date()
+    before, _ = _both(events, as_of)
+
+    for path in removed.written:
+        path.unlink()
+    fast, full = _both(events, as_of)
+
+    assert before.loc["C", "active_users"] == 1
+    assert fast.loc["C", "active_users"] == 0
+    pd.testing.assert_frame_equal(fast, full)
+
+
 def test_a_day_before_the_latest_event_is_computed_from_the_events(tmp_path):
     events = EventStore(tmp_path)
     events.append(_table([("A", "u1", "login", None, 5, 1)], 0))

@@ -55,6 +55,8 @@ __all__ = ["EVENT_SCHEMA", "PROFILE_SCHEMA", "AppendResult", "EventStore", "utc_
 class AppendResult:
     inserted: int
     duplicates: int
+    # The files written, for a caller whose own transaction then fails.
+    written: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,9 +225,11 @@ class _Partitions:
             return AppendResult(0, offered)
         fresh = self.drop_known(rows, self.files())
         months = pc.strftime(fresh["ts"], format="%Y-%m")
-        for month in pc.unique(months).to_pylist():
+        written = tuple(
             self._write(fresh.filter(pc.equal(months, month)), month)
-        return AppendResult(fresh.num_rows, offered - fresh.num_rows)
+            for month in pc.unique(months).to_pylist()
+        )
+        return AppendResult(fresh.num_rows, offered - fresh.num_rows, written)
 
     def drop_known(self, rows: pa.Table, files: list[Path]) -> pa.Table:
         """Rows whose id is not in ``files`` of their month or either neighbour."""
@@ -240,7 +244,7 @@ class _Partitions:
             kept.append(_drop_ids_in(batch, near))
         return pa.concat_tables(kept) if kept else rows
 
-    def _write(self, batch: pa.Table, month: str) -> None:
+    def _write(self, batch: pa.Table, month: str) -> Path:
         folder = self.root / month
         folder.mkdir(parents=True, exist_ok=True)
         batch = batch.sort_by(
@@ -255,6 +259,7 @@ class _Partitions:
         # The new name must be durable before a segment holding the same
         # calls may be deleted.
         segments.fsync_dir(folder)
+        return final
 
 
 def _drop_ids_in(batch: pa.Table, files: list[str]) -> pa.Table:

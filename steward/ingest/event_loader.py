@@ -10,6 +10,7 @@ importing the same file again stores nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,10 @@ def load_events(
     source: Source,
     actor: str,
     report: ImportReport,
-) -> None:
+) -> tuple[Path, ...]:
     """Append the kept rows to ``store``; new ones count as inserted, known ones
-    (same ``message_id``) as unchanged."""
+    (same ``message_id``) as unchanged. Returns the event files written, which
+    the caller removes if its transaction fails."""
     accounts = _accounts(session, prepared, source)
     kept = pa.array(prepared.kept())
     accounts = accounts.take(kept)
@@ -47,6 +49,7 @@ def load_events(
     result = store.append(table)
     report.inserted += result.inserted
     report.unchanged += result.duplicates
+    return result.written
 
 
 def _accounts(session: Session, prepared: Prepared, source: Source) -> pa.Array:

@@ -267,17 +267,27 @@ def _store(
     prepared = prepare(table, source)
     report = ImportReport(name, source.kind, blank_rows=table.blank_rows)
     report.encoding, report.delimiter = table.encoding, table.delimiter
+    written: tuple[Path, ...] = ()
     try:
-        with store.session() as session:
-            if source.kind == "events":
-                load_events(session, events, prepared, source, actor, report)
-            else:
-                kinds.load(session, prepared, source, actor, report)
-            _finish(report, table.problems, prepared)
-            run = _import_run(report, where, checksum)
-            session.add(run)
-            session.flush()
-            report.import_run_id = run.id
+        try:
+            with store.session() as session:
+                if source.kind == "events":
+                    written = load_events(
+                        session, events, prepared, source, actor, report
+                    )
+                else:
+                    kinds.load(session, prepared, source, actor, report)
+                _finish(report, table.problems, prepared)
+                run = _import_run(report, where, checksum)
+                session.add(run)
+                session.flush()
+                report.import_run_id = run.id
+        except BaseException:
+            # The store took nothing, so neither do the events: no event
+            # counts without its import record (or the accounts it created).
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         raise ImportFailed(

@@ -128,9 +128,14 @@ def _brought_up_to_date(
     summary = load_summary(folder, summary_key(tx))
     known = set(summary.files)
     new = [path for path in files if _file_key(path) not in known]
-    if not new:
+    # A folded file gone (an import whose store refused it removes its
+    # files): its events are in the summary, so it starts again.
+    gone = known - {_file_key(path) for path in files}
+    if not new and not gone:
         return summary
     try:
+        if gone:
+            raise _Rebuild
         _fold_files(folder, summary, new, tx)
     except _Rebuild:
         clear(folder)
