@@ -282,6 +282,26 @@ def test_import_reports_rejected_rows_and_exits_3(home, tmp_path):
     assert lines[1].startswith("error,accounts.csv,3,seats,")
 
 
+def test_a_problems_file_that_cannot_be_written_is_refused_before_importing(
+    home, tmp_path, monkeypatch
+):
+    invoke("init")
+    monkeypatch.chdir(tmp_path)
+    Path("accounts.csv").write_text("external_id,name\nA-1,Acme\n")
+
+    result = invoke(
+        "import", "accounts.csv", "--kind", "accounts", "--errors-csv", "no/p.csv"
+    )
+    listing = invoke("accounts", "--format", "csv")
+
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for --errors-csv: no/p.csv is in no, which is not a folder "
+        "that exists"
+    ) in plain(result.output)
+    assert listing.output.strip().splitlines()[1:] == []  # no account imported
+
+
 def test_accounts_csv_export_neutralises_formulas(home, tmp_path):
     data = tmp_path / "accounts.csv"
     data.write_text('external_id,name\nA-1,"=HYPERLINK(""http://x"")"\n')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,8 @@ def import_(
             "read the mapping's tables from a database",
             param_hint="DATA",
         )
+    if errors_csv is not None:
+        _check_writable(errors_csv)
     database = Database(from_url) if from_url else None
     with database or contextlib.nullcontext():
         reports = _run(data, mapping, kind, database)
@@ -240,6 +243,23 @@ def _print(reports: list[ImportReport]) -> None:
     if len(problems) > SHOWN_PROBLEMS:
         more = len(problems) - SHOWN_PROBLEMS
         console.print(f"... and {more} more; --errors-csv FILE lists all")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a problems file that could not be written, before anything is
+    imported: the import would be kept and its problems lost."""
+    folder = path.parent
+    if path.is_dir():
+        problem = "is a folder; name a file in it"
+    elif not folder.is_dir():
+        problem = f"is in {folder}, which is not a folder that exists"
+    elif not os.access(folder, os.W_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        problem = "cannot be written (permission denied)"
+    else:
+        return
+    raise typer.BadParameter(f"{path} {problem}", param_hint="--errors-csv")
 
 
 def _write_problems(reports: list[ImportReport], path: Path) -> None:
