@@ -191,6 +191,26 @@ def test_a_day_run_again_after_an_account_left_drops_its_score(company, tmp_path
     assert "Live accounts │ 2 │" in " ".join(again.output.split())
 
 
+def test_a_contract_closed_as_churned_moves_its_account_to_churned(company, tmp_path):
+    churned = tmp_path / "churned.csv"
+    churned.write_text(
+        "external_id,account,start_date,end_date,arr,seats,outcome,closed_on\n"
+        "c-good,good,2024-12-02,2024-12-20,8000,2,churned,2024-12-20\n"
+    )
+    assert invoke("import", str(churned), "--kind", "contracts").exit_code == 0
+
+    result = invoke("run", "--as-of", "2024-12-23")
+
+    assert result.exit_code == 0, result.output
+    with company.store.session() as session:
+        stage, reason = session.execute(
+            select(LifecycleChange.stage, LifecycleChange.reason)
+            .join(Account, LifecycleChange.account_id == Account.id)
+            .where(Account.external_id == "good")
+        ).one()
+    assert (stage, reason) == ("churned", "no active contract after a churn")
+
+
 def test_a_day_before_the_latest_run_stores_only_its_scores(company):
     invoke("run", "--as-of", "2024-12-23")
     later = invoke("run", "--as-of", "2024-12-30")

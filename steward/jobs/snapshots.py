@@ -89,8 +89,14 @@ def stage_changes(
     """
     accounts = facts.accounts
     ids = accounts["account_id"]
-    outcomes = facts.outcomes
-    churned = outcomes.loc[outcomes["kind"] == "churned", "account_id"]
+    outcomes, contracts = facts.outcomes, facts.contracts
+    # A churn is recorded as an outcome, or as a contract closed as churned.
+    churned = pd.concat(
+        [
+            outcomes.loc[outcomes["kind"] == "churned", "account_id"],
+            contracts.loc[contracts["outcome"] == "churned", "account_id"],
+        ]
+    )
     band = np.full(len(accounts), None, dtype=object)
     band[live] = scores["band"].astype(object).to_numpy()
     current = accounts["lifecycle_stage"].to_numpy(dtype=object)
