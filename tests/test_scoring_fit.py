@@ -119,6 +119,7 @@ def test_fit_writes_new_version_with_time_ordered_backtest(synthetic_fit):
     assert report.transforms["tickets_per_month"] == "log1p"
     assert report.transforms["seat_utilisation"] == "none"
     assert report.imputed["latest_nps"].missing > 0
+    assert result.scorecard.description.startswith("Weights learned by `steward fit`")
     assert report.message.startswith(f"signal: backtest AUC {report.auc:.3f}")
     assert result.scorecard.knows_churn_rate
 

@@ -124,6 +124,10 @@ def _fit(current: Scorecard, training: TrainingSet, seed: int) -> FitResult:
         {
             **learned.model_dump(),
             "version": current.version + 1,
+            "description": (
+                "Weights learned by `steward fit` from the team's churn history; "
+                "the backtest that chose them is under `fit` below."
+            ),
             "fit": report.model_dump(),
         }
     )
