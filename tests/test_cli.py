@@ -302,6 +302,20 @@ def test_a_problems_file_that_cannot_be_written_is_refused_before_importing(
     assert listing.output.strip().splitlines()[1:] == []  # no account imported
 
 
+def test_an_empty_file_is_called_empty(home, tmp_path):
+    invoke("init")
+    empty = tmp_path / "accounts.csv"
+    empty.write_text("\n")
+
+    result = invoke("import", empty, "--kind", "accounts")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: accounts.csv: the file is empty (it has no columns); nothing was "
+        "imported"
+    )
+
+
 def test_accounts_csv_export_neutralises_formulas(home, tmp_path):
     data = tmp_path / "accounts.csv"
     data.write_text('external_id,name\nA-1,"=HYPERLINK(""http://x"")"\n')

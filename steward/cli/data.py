@@ -195,6 +195,10 @@ def _same_names(path: Path, kind: str) -> dict[str, str]:
     from steward.ingest.targets import TARGETS
 
     columns = set(read_table(path).columns)
+    if not columns:
+        raise StewardError(
+            f"{path.name}: the file is empty (it has no columns); nothing was imported"
+        )
     fields = {name: name for name in TARGETS[kind] if name in columns}
     missing = [
         name
