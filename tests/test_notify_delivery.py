@@ -89,7 +89,11 @@ def test_email_reaches_the_smtp_server_with_its_content(store, smtp_server, tmp_
     assert message["From"] == "Steward <steward@localhost>"
     assert message["Subject"] == "Your onboarding: 30 minutes?"
     assert message["Message-ID"] == message_id("k1", "Steward <steward@localhost>")
-    assert message["List-Unsubscribe"] == "<https://steward.example/unsubscribe/abc>"
+    assert (
+        message["List-Unsubscribe"]
+        == "<https://steward.example/unsubscribe/abc/one-click>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert "Book a call: https://book.example.com/30" in text

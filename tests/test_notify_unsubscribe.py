@@ -53,6 +53,38 @@ def test_the_link_asks_first_and_the_button_unsubscribes(sqlite_company):
     )
 
 
+def test_a_mail_clients_one_click_unsubscribes_without_a_session(sqlite_company):
+    link = _link(sqlite_company) + "/one-click"
+    client = sqlite_company.client
+    client.cookies.clear()
+
+    opened = client.get(link, follow_redirects=False)
+    unasked = client.post(link, data={"other": "x"})
+    with sqlite_company.workspace.store.session() as session:
+        before = session.scalars(select(EmailEvent)).all()
+    done = client.post(link, data={"List-Unsubscribe": "One-Click"})
+    forged = client.post(
+        link.replace("/one-click", "0/one-click"),
+        data={"List-Unsubscribe": "One-Click"},
+    )
+
+    assert (opened.status_code, opened.headers["location"]) == (
+        303,
+        link.removesuffix("/one-click"),
+    )
+    assert unasked.status_code == 400
+    assert before == []
+    assert (done.status_code, done.text) == (200, "lia@late.example is unsubscribed")
+    assert forged.status_code == 404
+    with sqlite_company.workspace.store.session() as session:
+        events = session.scalars(select(EmailEvent)).all()
+        message = session.scalar(select(OutboxMessage))
+    assert [(e.address, e.kind, e.source) for e in events] == [
+        ("lia@late.example", "unsubscribe", "one-click unsubscribe")
+    ]
+    assert message.status == "cancelled"
+
+
 def test_a_link_steward_did_not_make_changes_nothing(sqlite_company):
     link = _link(sqlite_company)
     forged = link[:-1] + ("0" if link[-1] != "0" else "1")

@@ -29,7 +29,10 @@ def build_email(claimed: Claimed, sender: str) -> EmailMessage:
     email["Message-ID"] = message_id(claimed.key, sender)
     email["X-Steward-Key"] = claimed.key
     if payload.get("unsubscribe_url"):
-        email["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}>"
+        # RFC 8058: mail clients offer their own unsubscribe button and POST
+        # to this address, with no page and no session.
+        email["List-Unsubscribe"] = f"<{payload['unsubscribe_url']}/one-click>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(payload.get("text", ""))
     if payload.get("html"):
         email.add_alternative(payload["html"], subtype="html")

@@ -67,6 +67,7 @@ def create_app(
     from steward.ingest.tracking import Tracker
     from steward.web.errors import install_error_handlers
     from steward.web.pages import router as pages_router
+    from steward.web.pages.unsubscribe import one_click_router
     from steward.web.rendering import make_templates
 
     workspace = workspace or Workspace()
@@ -98,6 +99,8 @@ def create_app(
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(tracking_router)
     app.include_router(pages_router)
+    # Outside the pages' CSRF check: mail clients post it with no session.
+    app.include_router(one_click_router)
     app.state.tracker = Tracker(
         workspace.events, workspace.settings.tracking_flush_seconds
     )
