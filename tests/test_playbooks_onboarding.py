@@ -7,6 +7,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
+from steward.jobs.run import run_daily
 from steward.notify.deliver import deliver_due
 from steward.store.automation import SequenceEnrolment
 from steward.store.models import Task
@@ -89,6 +90,17 @@ def test_rescue_task_appears_the_day_the_miss_passes_five_business_days(rescue):
         *on_23,
         ("late", "milestone_missed", D(2024, 12, 24), D(2024, 12, 30), csm, late_title),
     ]
+
+
+def test_a_day_run_again_fires_nothing_and_says_what_the_day_fired(rescue):
+    first = run_daily(rescue, D(2024, 12, 23))
+    again = run_daily(rescue, D(2024, 12, 23))
+
+    assert first.playbooks_fired == first.playbooks_for_day > 0
+    assert (again.playbooks_fired, again.playbooks_for_day) == (
+        0,
+        first.playbooks_for_day,
+    )
 
 
 def test_rescue_emails_the_customer_and_logs_what_it_saw(rescue, smtp_server):

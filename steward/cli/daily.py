@@ -68,7 +68,10 @@ def print_summary(summary: RunSummary) -> None:
         "Tier / coverage changes",
         f"{summary.tier_changes:,} / {summary.coverage_changes:,}",
     )
-    table.add_row("Playbooks fired", f"{summary.playbooks_fired:,}")
+    table.add_row(
+        "Playbooks fired",
+        f"{summary.playbooks_fired:,} (of {summary.playbooks_for_day:,} this day)",
+    )
     table.add_row("Messages queued", f"{summary.messages_queued:,}")
     table.add_row("Took", f"{summary.seconds:.1f} s")
     console.print(table)

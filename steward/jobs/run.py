@@ -42,6 +42,7 @@ from steward.metrics.facts import load_facts
 from steward.metrics.service import metrics_as_of
 from steward.scoring.score import score_frame
 from steward.scoring.scorecard import load_scorecard
+from steward.store.automation import PlaybookRun
 from steward.store.models import DailyRun, Task
 from steward.store.scores import write_scores
 from steward.workspace import Workspace
@@ -76,6 +77,7 @@ class RunSummary:
     playbooks_fired: int = 0
     messages_queued: int = 0
     tasks_for_day: int = 0
+    playbooks_for_day: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -268,6 +270,10 @@ def _record_run(session: Session, summary: RunSummary, started_at: dt.datetime) 
             Task.created_on == summary.as_of,
             Task.source.like("journey:%") | Task.source.like("playbook:%"),
         )
+    )
+    # Likewise a re-run fires no playbook already fired for the day.
+    summary.playbooks_for_day = session.scalar(
+        select(func.count(PlaybookRun.id)).where(PlaybookRun.as_of == summary.as_of)
     )
     run = session.scalar(select(DailyRun).where(DailyRun.as_of == summary.as_of))
     if run is None:
