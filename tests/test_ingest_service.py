@@ -379,6 +379,30 @@ def test_events_the_store_refuses_leave_no_event_file(
     assert events.count() == 2
 
 
+def test_event_times_before_1970_are_rejected_and_the_rest_kept(
+    sqlite_store: Store, events: EventStore, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "usage.csv",
+        "account,event,at\nX-1,login,0001-01-01T00:00:00Z\n"
+        "X-1,login,1969-12-31T23:59:59Z\nX-1,login,2024-03-01\n",
+    )
+    fields = {"account": "account", "event": "event", "ts": "at"}
+
+    report = import_file(
+        sqlite_store, events, path, "events", fields, create_accounts=True
+    )
+
+    assert [str(problem) for problem in report.problems] == [
+        "usage.csv, row 2, column 'at': before 1970-01-01 (value "
+        "'0001-01-01T00:00:00Z')",
+        "usage.csv, row 3, column 'at': before 1970-01-01 (value "
+        "'1969-12-31T23:59:59Z')",
+    ]
+    assert (report.inserted, report.rejected) == (1, 2)
+    assert events.count() == 1
+
+
 def test_users_get_their_manager_from_the_same_file(
     store: Store, events: EventStore, tmp_path: Path
 ) -> None:

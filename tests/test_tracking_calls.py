@@ -70,6 +70,31 @@ def test_a_future_time_is_clamped_to_the_time_received_with_a_warning_kept():
     assert orjson.loads(row[9])["$warnings"] == [warning]
 
 
+def test_times_no_usage_can_have_are_refused_naming_the_field():
+    ancient = {"type": "track", **_call(timestamp="0001-01-01T00:00:00Z")}
+    far_sent = {
+        "type": "track",
+        **_call(timestamp="2024-06-01T00:00:00Z", sentAt="9999-12-31T23:59:59Z"),
+    }
+    good = {"type": "track", **_call(timestamp="2024-06-01T00:00:00Z")}
+
+    accepted = accept({"batch": [ancient, far_sent, good]}, "batch", RECEIVED, {})
+
+    assert [(f.index, f.error) for f in accepted.failed] == [
+        (
+            0,
+            "timestamp: '0001-01-01T00:00:00Z' is before 1970-01-01 (after "
+            "clock-skew correction), not a time usage can have",
+        ),
+        (
+            1,
+            "sentAt: '9999-12-31T23:59:59Z' is too far from the time received to "
+            "correct the timestamp by it",
+        ),
+    ]
+    assert len(accepted.events) == 1
+
+
 def test_a_call_without_time_gets_the_time_received():
     row = accept(_call(), "track", RECEIVED, {}).events[0]
 

@@ -89,8 +89,10 @@ def _columns(rows: list[list[Any]], names: list[str], schema: pa.Schema) -> pa.T
 
 
 def utc_days(timestamps: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """UTC calendar days since 1970-01-01 of timezone-aware timestamps."""
-    micros = pc.cast(pc.cast(timestamps, pa.timestamp("us", tz="UTC")), pa.int64())
-    return pc.cast(
-        pc.floor(pc.divide(pc.cast(micros, pa.float64()), 86_400e6)), pa.int32()
-    )
+    """UTC calendar days since 1970-01-01 of timezone-aware timestamps.
+
+    Through Arrow's date cast, which floors in whole numbers, so any
+    timestamp has its day (a year-1 time too: through floats it could not).
+    """
+    utc = pc.cast(timestamps, pa.timestamp("us", tz="UTC"))
+    return pc.cast(pc.cast(utc, pa.date32()), pa.int32())

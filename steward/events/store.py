@@ -27,7 +27,6 @@ before the alias arrived keep the previous id, since files are immutable.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from dataclasses import dataclass
@@ -372,7 +371,6 @@ def _first_per_message_id(rows: pa.Table) -> pa.Table:
 
 def _neighbour_months(month: str) -> list[str]:
     year, mon = (int(part) for part in month.split("-"))
-    first = dt.date(year, mon, 1)
-    before = (first - dt.timedelta(days=1)).strftime("%Y-%m")
-    after = (first + dt.timedelta(days=32)).strftime("%Y-%m")
+    before = f"{year - 1:04d}-12" if mon == 1 else f"{year:04d}-{mon - 1:02d}"
+    after = f"{year + 1:04d}-01" if mon == 12 else f"{year:04d}-{mon + 1:02d}"
     return [before, month, after]

@@ -8,7 +8,8 @@ Times: a call's ``timestamp`` (or ``originalTimestamp``) is moved by the
 client's clock skew, ``received - sentAt``, when ``sentAt`` is given; offsets
 become UTC; a time without an offset is read as UTC; a call with no time gets
 the time received. A time still after the time received is clamped to it,
-and the stored properties keep a ``$warnings`` entry saying so.
+and the stored properties keep a ``$warnings`` entry saying so; one before
+1970 is refused, as is a ``sentAt`` too far off to correct by.
 """
 
 from __future__ import annotations
@@ -337,7 +338,18 @@ def _time(
     when = _parse_time(raw, "timestamp")
     sent_raw = call.get("sentAt") or shared.get("sentAt")
     if sent_raw is not None:
-        when = when + (received - _parse_time(sent_raw, "sentAt"))
+        try:
+            when = when + (received - _parse_time(sent_raw, "sentAt"))
+        except OverflowError:
+            raise CallInvalid(
+                f"sentAt: {str(sent_raw)[:40]!r} is too far from the time received "
+                "to correct the timestamp by it"
+            ) from None
+    if when < _EPOCH:
+        raise CallInvalid(
+            f"timestamp: {str(raw)[:40]!r} is before 1970-01-01 (after clock-skew "
+            "correction), not a time usage can have"
+        )
     if when > received:
         notes.append(
             f"timestamp {when.isoformat()} was after the time received "

@@ -31,6 +31,7 @@ from collections.abc import Callable
 import dateutil.parser
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from steward.ingest.values import (
     ColumnConflict,
@@ -89,7 +90,21 @@ def timestamp_column(
     format: str | None = None,
     unit: str | None = None,
 ) -> Converted:
-    """Instants in UTC (``timestamp[us, UTC]``); see the module notes on zones."""
+    """Instants in UTC (``timestamp[us, UTC]``); see the module notes on zones.
+
+    An instant before 1970 is a bad cell: no usage, ticket or answer is that
+    old, and such a cell is a typing slip (year 0001) more often than not.
+    """
+    return _since_1970(_timestamps(array, dayfirst, default_dayfirst, format, unit))
+
+
+def _timestamps(
+    array: pa.Array,
+    dayfirst: bool | None,
+    default_dayfirst: bool | None,
+    format: str | None,
+    unit: str | None,
+) -> Converted:
     if pa.types.is_timestamp(array.type):
         if array.type.tz is None:  # naive: taken to be UTC
             array = array.cast(pa.timestamp("us"))
@@ -104,6 +119,18 @@ def timestamp_column(
             return fast
     parse = _parser(array, dayfirst, default_dayfirst, format)
     return convert_each(array, lambda text: to_utc(parse(text)), UTC_TYPE)
+
+
+def _since_1970(converted: Converted) -> Converted:
+    values = converted.values
+    early = pc.fill_null(pc.less(values, pa.scalar(0, UTC_TYPE)), False)
+    if not pc.any(early).as_py():
+        return converted
+    rule = "before 1970-01-01"
+    bad = dict(converted.bad) | {
+        int(p): rule for p in np.flatnonzero(early.to_numpy(zero_copy_only=False))
+    }
+    return Converted(pc.if_else(early, pa.scalar(None, UTC_TYPE), values), bad)
 
 
 def to_utc(moment: dt.datetime) -> dt.datetime:
