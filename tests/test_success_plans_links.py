@@ -296,6 +296,25 @@ def test_a_revoked_link_is_refused_at_once(company, plans):
     )
 
 
+def test_a_link_is_revoked_only_through_its_own_plan(company, plans):
+    path = _link(company, plans["Good"])
+    customer = _customer(company)
+    with company.workspace.store.session() as session:
+        link_id = session.scalar(select(PlanLink.id))
+    client = company.sign_in("csm1@x.example")
+    token = company.csrf(f"/plans/{plans['Good second']}")
+
+    wrong = client.post(
+        f"/plans/{plans['Good second']}/links/{link_id}/revoke",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+
+    assert wrong.status_code == 404
+    assert f"no customer link with id {link_id} on success plan" in wrong.text
+    assert customer.get(path).status_code == 200
+
+
 def test_an_unknown_link_is_not_found(company, plans):
     customer = _customer(company)
 

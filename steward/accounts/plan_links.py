@@ -83,12 +83,19 @@ def create_link(
 
 
 def revoke_link(
-    session: Session, link_id: int, *, actor: str, viewer: User | None = None
+    session: Session,
+    link_id: int,
+    *,
+    actor: str,
+    viewer: User | None = None,
+    plan_id: int | None = None,
 ) -> PlanLink:
-    """Stop the link working at once; its use log is kept."""
+    """Stop the link working at once; its use log is kept. With ``plan_id``
+    (the plan the request named), a link of another plan is not found."""
     link = session.get(PlanLink, link_id)
-    if link is None:
-        raise PlanLinkNotFound(f"no customer link with id {link_id}")
+    if link is None or (plan_id is not None and link.plan_id != plan_id):
+        where = "" if plan_id is None else f" on success plan {plan_id}"
+        raise PlanLinkNotFound(f"no customer link with id {link_id}{where}")
     get_plan(session, link.plan_id, viewer, change=True)
     if link.revoked_at is None:
         link.revoked_at = utcnow()

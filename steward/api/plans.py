@@ -226,7 +226,11 @@ def post_revoke(
 ) -> LinkOut:
     get_plan(session, plan_id, user, change=True)
     return LinkOut(
-        **_link_fields(revoke_link(session, link_id, actor=user.email, viewer=user))
+        **_link_fields(
+            revoke_link(
+                session, link_id, actor=user.email, viewer=user, plan_id=plan_id
+            )
+        )
     )
 
 

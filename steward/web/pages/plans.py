@@ -145,7 +145,7 @@ def post_revoke(
     session: DB, user: PageUser, plan_id: PathId, link_id: PathId
 ) -> Response:
     get_plan(session, plan_id, user, change=True)
-    revoke_link(session, link_id, actor=user.email, viewer=user)
+    revoke_link(session, link_id, actor=user.email, viewer=user, plan_id=plan_id)
     return RedirectResponse(f"/plans/{plan_id}", status_code=303)
 
 
