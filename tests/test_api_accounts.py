@@ -38,6 +38,10 @@ def test_filters_combine_and_search_matches_part_of_the_name(company):
     assert _ids(tier_2) == ["late", "good"]
     assert _ids(digital) == ["good"]
     assert _ids(search) == ["good"]
+    for typed in ("%", "_", "o_d", "\\"):
+        # Typed characters, not wildcards: no account name holds them.
+        found = get("/api/v1/accounts", params={"q": typed}, headers=manager)
+        assert _ids(found) == [], typed
     assert _ids(renewing) == ["double"]
     assert _ids(by_csm) == ["double"]
     assert _ids(onboarding) == ["double", "late"]

@@ -11,6 +11,7 @@ account's running contracts first, and is the slow path (see BENCHMARKS.md).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -163,7 +164,9 @@ def _filtered(query: Select, f: _Filters, scores: Any = HealthScore) -> Select:
         )
         query = query.where(Account.id.in_(ending))
     if f.search:
-        query = query.where(Account.name.ilike(f"%{f.search}%"))
+        # The words as typed: % and _ are letters here, not wildcards.
+        typed = re.sub(r"([\\%_])", r"\\\1", f.search)
+        query = query.where(Account.name.ilike(f"%{typed}%", escape="\\"))
     return query
 
 
