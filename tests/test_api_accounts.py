@@ -24,6 +24,21 @@ def test_the_list_is_riskiest_first_and_a_csm_sees_only_their_book(company):
     assert _ids(own) == ["late", "good"]
 
 
+def test_a_filter_value_no_account_has_is_an_error_naming_it(company):
+    manager = company.token("lead@x.example")
+    get = company.client.get
+
+    tier = get("/api/v1/accounts?tier=Tier 9", headers=manager)
+    csm = get("/api/v1/accounts?csm=nobody@x.example", headers=manager)
+
+    assert tier.status_code == csm.status_code == 422
+    assert tier.json()["error"]["field"] == "tier"
+    assert tier.json()["error"]["message"].startswith(
+        "no account has tier 'Tier 9'; the tiers in use are: "
+    )
+    assert csm.json()["error"]["field"] == "csm"
+
+
 def test_filters_combine_and_search_matches_part_of_the_name(company):
     manager = company.token("lead@x.example")
     get = company.client.get

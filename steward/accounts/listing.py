@@ -113,6 +113,7 @@ def list_accounts(
             f"{', '.join(LIFECYCLE_STAGES)}",
             field="stage",
         )
+    _check_known(session, tier=tier, coverage=coverage, csm=csm)
     filters = _Filters(
         day=latest_score_day(session) or dt.date.today(),
         band=band,
@@ -134,6 +135,35 @@ def list_accounts(
     else:
         ids = _by_contracts(session, filters, sort, descending, limit, offset)
     return _rows(session, ids, filters.day)
+
+
+def _check_known(
+    session: Session, *, tier: str | None, coverage: str | None, csm: str | None
+) -> None:
+    """A tier, coverage model or CSM no account has is a typing slip: say so
+    with the ones there are, rather than answer with an empty list."""
+    for name, column, value in (
+        ("tier", Account.tier, tier),
+        ("coverage", Account.coverage, coverage),
+    ):
+        if not value:
+            continue
+        if session.scalar(select(column).where(column == value).limit(1)) is None:
+            known = session.scalars(
+                select(column).where(column.is_not(None)).distinct().order_by(column)
+            ).all()
+            raise InputInvalid(
+                f"no account has {name} {value!r}; the {name}s in use are: "
+                f"{', '.join(known) or 'none'}",
+                field=name,
+            )
+    if csm:
+        person = or_(User.email == csm, User.name == csm)
+        if session.scalar(select(User.id).where(person).limit(1)) is None:
+            raise InputInvalid(
+                f"no user with email or name {csm!r}; the admin page lists the team",
+                field="csm",
+            )
 
 
 def _filtered(query: Select, f: _Filters, scores: Any = HealthScore) -> Select:
