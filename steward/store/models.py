@@ -409,6 +409,27 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class ApiRequest(Base):
+    """An API write sent with an ``Idempotency-Key``, and the answer it got.
+
+    A retry with the same key and credential gets the stored answer and is
+    not carried out again (``steward.api.idempotency``). ``status`` is null
+    while the first request is still being answered.
+    """
+
+    __tablename__ = "api_requests"
+
+    # SHA-256 of the request's Authorization header: keys are per credential.
+    credential: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # SHA-256 of the method, path, query and body.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class ApiToken(Base):
     """A key for the JSON API. Only its SHA-256 is stored; it is shown once."""
 

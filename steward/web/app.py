@@ -61,6 +61,7 @@ def create_app(
     With ``daily_run``, a background thread runs the daily job once a day for
     as long as the app is up (``steward serve`` turns it on).
     """
+    from steward.api.idempotency import IdempotencyKeys
     from steward.api.routes import router as api_router
     from steward.api.tracking import router as tracking_router
     from steward.auth.writekeys import WriteKeyCheck
@@ -94,6 +95,7 @@ def create_app(
         https_only=workspace.settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(IdempotencyKeys)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
