@@ -63,6 +63,10 @@ class InputInvalid(StewardError):
         self.field = field
 
 
+class EditConflict(InputInvalid):
+    """A change made from a version someone else has changed since."""
+
+
 class AlreadyExists(StewardError):
     """Creating something whose unique key is taken (a user's email)."""
 

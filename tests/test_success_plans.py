@@ -17,6 +17,7 @@ from steward.accounts.plan_content import (
     CompleteResponsibility,
     RemoveItem,
     UpdateKpi,
+    apply_change,
 )
 from steward.accounts.success_plans import (
     change_plan,
@@ -30,7 +31,12 @@ from steward.accounts.success_plans import (
     plan_versions,
     replace_plan,
 )
-from steward.errors import InputInvalid, PlanItemNotFound, PlanNotFound
+from steward.errors import (
+    EditConflict,
+    InputInvalid,
+    PlanItemNotFound,
+    PlanNotFound,
+)
 from steward.store.models import Account, HealthScore, User
 from steward.store.plans import SuccessPlanVersion
 from steward.store.scores import write_details
@@ -253,20 +259,22 @@ def test_replacing_from_a_stale_version_is_refused(plan_store):
         plan = create_plan(
             session, "acme", title="FY26", kickoff_on=KICKOFF, actor="cli"
         )
+        read = content_of(plan)
         change_plan(
             session,
             plan,
             AddMilestone(title="SSO live", due_on=dt.date(2026, 2, 1)),
             "cli",
         )
+        mine, _ = apply_change(read, AddGoal(title="Budget freeze"))
 
-        with pytest.raises(InputInvalid) as refused:
+        with pytest.raises(EditConflict) as refused:
             replace_plan(
                 session,
                 plan,
                 title="FY26",
                 status="active",
-                content=content_of(plan),
+                content=mine,
                 base_version=1,
                 actor="cli",
             )
@@ -275,6 +283,21 @@ def test_replacing_from_a_stale_version_is_refused(plan_store):
         "the plan changed since version 1 (it is at version 2); read it again and "
         "apply your change to that"
     )
+
+
+def test_a_replacement_sent_again_answers_the_plan_it_made(plan_store):
+    with plan_store.session() as session:
+        plan = create_plan(
+            session, "acme", title="FY26", kickoff_on=KICKOFF, actor="cli"
+        )
+        mine, _ = apply_change(content_of(plan), AddGoal(title="Budget freeze"))
+        fields = dict(title="FY26 v2", status="active", content=mine, actor="cli")
+        replace_plan(session, plan, base_version=1, **fields)
+
+        again = replace_plan(session, plan, base_version=1, **fields)
+
+        assert again.version == 2
+        assert [goal.title for goal in content_of(again).goals] == ["Budget freeze"]
 
 
 def test_removing_an_item_says_what_went(plan_store):

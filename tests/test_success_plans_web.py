@@ -154,7 +154,8 @@ def test_the_api_creates_changes_and_links_a_plan(company):
     assert (
         company.client.get(link.json()["url"].split("testserver")[1]).status_code == 200
     )
-    assert stale.status_code == 422
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "conflict"
     assert stale.json()["error"]["field"] == "version"
     assert [v["version"] for v in versions.json()] == [2, 1]
     assert foreign.status_code == 404

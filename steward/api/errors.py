@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from steward.errors import (
     AlreadyExists,
+    EditConflict,
     InputInvalid,
     NotFound,
     PermissionDenied,
@@ -21,6 +22,7 @@ _STATUS: tuple[tuple[type[StewardError], int, str], ...] = (
     (PermissionDenied, 403, "forbidden"),
     (SignInRequired, 401, "unauthorized"),
     (AlreadyExists, 409, "conflict"),
+    (EditConflict, 409, "conflict"),
     (InputInvalid, 422, "invalid"),
     (StewardError, 400, "bad_request"),
 )
