@@ -63,6 +63,16 @@ def body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
 def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     """The first problem FastAPI found, with the field it is about."""
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        # Its place is a character position in the body, not a field.
+        at = first.get("loc", ("body", "?"))[-1]
+        reason = (first.get("ctx") or {}).get("error", "")
+        return body(
+            "invalid",
+            f"the body is not valid JSON (at character {at}"
+            + (f": {reason})" if reason else ")"),
+            None,
+        )
     where = [str(part) for part in first.get("loc", ())]
     # The first part says where the value came from (body, query, path...).
     if where and where[0] in ("body", "query", "path", "header", "cookie"):
