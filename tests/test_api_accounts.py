@@ -214,6 +214,18 @@ def test_tags_are_added_once_and_removed(company):
     assert removed.json()["tags"] == []
 
 
+def test_a_tag_with_a_slash_is_removed_like_any_other(company):
+    csm = company.token("csm1@x.example")
+    company.client.post(
+        "/api/v1/accounts/good/tags", json={"tag": "EU/DE"}, headers=csm
+    )
+
+    removed = company.client.delete("/api/v1/accounts/good/tags/EU%2FDE", headers=csm)
+
+    assert removed.status_code == 200
+    assert removed.json()["tags"] == []
+
+
 def test_validation_errors_have_the_one_error_shape(company):
     csm = company.token("csm1@x.example")
 

@@ -183,7 +183,7 @@ def post_tag(session: DB, user: ApiUser, key: str, tag: TagIn) -> TagsOut:
     return _tags(session, user, key)
 
 
-@router.delete("/accounts/{key}/tags/{tag}", response_model=TagsOut)
+@router.delete("/accounts/{key}/tags/{tag:path}", response_model=TagsOut)
 def delete_tag(session: DB, user: ApiUser, key: str, tag: str) -> TagsOut:
     remove_tag(session, user, key, tag)
     return _tags(session, user, key)
