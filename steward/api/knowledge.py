@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
+from steward.api.inputs import In
 from steward.knowledge import portal, reuse
 from steward.knowledge import review as flow
 from steward.knowledge.documents import (
@@ -31,7 +32,7 @@ Status = Literal["draft", "in_review", "published"]
 Slug = Annotated[str, Path(max_length=120)]
 
 
-class TranscriptIn(BaseModel):
+class TranscriptIn(In):
     filename: str = Field(max_length=300, description="Its suffix picks the reader.")
     content: str = Field(max_length=20_000_000, description="The transcript's text.")
     title: str | None = Field(default=None, max_length=300)
@@ -96,16 +97,16 @@ class HitOut(BaseModel):
     score: float
 
 
-class CommentIn(BaseModel):
+class CommentIn(In):
     body: str = Field(min_length=1, max_length=5000)
     section: int | None = Field(default=None, ge=1, le=10_000)
 
 
-class TitleIn(BaseModel):
+class TitleIn(In):
     title: str = Field(min_length=1, max_length=200)
 
 
-class IncludeIn(BaseModel):
+class IncludeIn(In):
     snippet: str = Field(max_length=120)
     before: int = Field(
         default=0, ge=0, le=10_000, description="Before this section; 0: at the end."
@@ -260,7 +261,7 @@ def post_include(session: DB, user: ApiUser, slug: Slug, body: IncludeIn) -> Any
     return VersionOut(document=slug, version=version.number, status=document.status)
 
 
-class SnippetIn(BaseModel):
+class SnippetIn(In):
     title: str = Field(default="", max_length=300)
     body: str = Field(min_length=1, max_length=100_000)
 
@@ -273,7 +274,7 @@ class SnippetOut(BaseModel):
     documents: list[str] = Field(description="Slugs of the documents including it.")
 
 
-class TermIn(BaseModel):
+class TermIn(In):
     term: str = Field(min_length=1, max_length=200)
     variants: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -287,7 +288,7 @@ class TermOut(BaseModel):
     note: str
 
 
-class PortalLinkIn(BaseModel):
+class PortalLinkIn(In):
     label: str = Field(min_length=1, max_length=200)
     segment: str | None = Field(default=None, max_length=100)
     days: int = Field(

@@ -25,6 +25,7 @@ from steward.accounts.success_plans import (
     plans_of,
     replace_plan,
 )
+from steward.api.inputs import In
 from steward.api.schemas import PathId
 from steward.reports.review import make_review
 from steward.store.plans import SuccessPlan
@@ -54,7 +55,7 @@ class PlanOut(BaseModel):
     current_values: list[KpiValueOut]
 
 
-class PlanIn(BaseModel):
+class PlanIn(In):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
@@ -62,7 +63,7 @@ class PlanIn(BaseModel):
     content: PlanContent | None = None
 
 
-class PlanReplace(BaseModel):
+class PlanReplace(In):
     """The whole plan; ``version`` is the one you read (a stale one is refused)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -84,7 +85,7 @@ class VersionOut(BaseModel):
     content: dict[str, Any]
 
 
-class LinkIn(BaseModel):
+class LinkIn(In):
     label: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     days: int = Field(30, ge=1, le=90)
 

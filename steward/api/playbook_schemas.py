@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from steward.api.inputs import In
+
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -116,7 +118,7 @@ class OutboxOut(BaseModel):
     messages: list[MessageOut]
 
 
-class EmailEventIn(BaseModel):
+class EmailEventIn(In):
     model_config = ConfigDict(extra="forbid")
 
     address: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")

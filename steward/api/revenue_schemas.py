@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from steward.api.inputs import In
+
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -61,7 +63,7 @@ class RenewalsOut(BaseModel):
     basis: str = Field(description="What expected_arr is weighted by, in a sentence")
 
 
-class OutcomeIn(BaseModel):
+class OutcomeIn(In):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["renewed", "expanded", "contracted", "churned"]
@@ -141,7 +143,7 @@ class CapacityOut(Out):
     notes: list[str]
 
 
-class EffortIn(BaseModel):
+class EffortIn(In):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(

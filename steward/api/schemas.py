@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from steward.api.inputs import In
+
 # Ids are 32-bit on PostgreSQL and fit SQLite's integers: anything larger is
 # refused as invalid rather than reaching the database.
 ID_MAX = 2**31 - 1
@@ -151,7 +153,7 @@ class UsageDayOut(Out):
     active_users: int
 
 
-class NoteIn(BaseModel):
+class NoteIn(In):
     body: str = Field(min_length=1, max_length=20_000)
     kind: str = "note"
     categories: list[str] = Field(default_factory=list, max_length=20)
@@ -165,12 +167,12 @@ class NoteOut(Out):
     created_at: dt.datetime
 
 
-class StageIn(BaseModel):
+class StageIn(In):
     stage: str
     reason: str = Field("", max_length=500)
 
 
-class TagIn(BaseModel):
+class TagIn(In):
     tag: str = Field(min_length=1, max_length=100)
 
 
@@ -179,15 +181,15 @@ class TagsOut(BaseModel):
     tags: list[str]
 
 
-class SnoozeIn(BaseModel):
+class SnoozeIn(In):
     until: dt.date
 
 
-class ReassignIn(BaseModel):
+class ReassignIn(In):
     assignee_id: int = Field(ge=1, le=ID_MAX)
 
 
-class CommentIn(BaseModel):
+class CommentIn(In):
     body: str = Field(min_length=1, max_length=5_000)
 
 
@@ -219,19 +221,19 @@ class UserOut(Out):
     is_active: bool
 
 
-class UserIn(BaseModel):
+class UserIn(In):
     email: str = Field(max_length=320)
     name: str = Field(max_length=200)
     role: str
     password: str = Field(max_length=1000)
 
 
-class UserPatch(BaseModel):
+class UserPatch(In):
     role: str | None = None
     active: bool | None = None
 
 
-class TokenIn(BaseModel):
+class TokenIn(In):
     user_id: int = Field(ge=1, le=ID_MAX)
     name: str = Field(min_length=1, max_length=100)
 

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from steward.accounts.inbox import today
+from steward.api.inputs import In
 from steward.auth.permissions import CHANGE_ANY
 from steward.errors import PermissionDenied
 from steward.reports.voice import (
@@ -33,7 +34,7 @@ class QuietOut(BaseModel):
     last_voice_on: dt.date | None
 
 
-class SendIn(BaseModel):
+class SendIn(In):
     month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", examples=["2026-06"])
     webhook: str | None = Field(None, max_length=100, pattern=r"^[\w.-]+$")
 
