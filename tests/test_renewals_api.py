@@ -127,6 +127,13 @@ def test_outcome_rules_are_explained(company):
     ] == (
         "the close date 2999-01-01 is in the future; log an outcome once it is decided"
     )
+    # c-double runs from 2024-11-13.
+    assert post(outcome="churned", reason="budget", closed_on="1900-01-01") == {
+        "code": "invalid",
+        "field": "closed_on",
+        "message": "the close date 1900-01-01 is before the contract started "
+        "(2024-11-13); a renewal is decided during its term",
+    }
 
 
 def test_an_outcome_is_logged_once_and_a_retry_changes_nothing(company):

@@ -18,6 +18,7 @@ from steward.accounts.renewals import (
     load_renewal_settings,
     upcoming_renewals,
 )
+from steward.errors import InputInvalid
 from steward.store.models import Account, Contract, HealthScore
 
 D = dt.date
@@ -147,6 +148,35 @@ def test_a_monthly_subscription_from_the_31st_keeps_its_month_ends(store, settin
     # Anchored on 31 January, the next renewal is 31 May (not 30 May), so the
     # term running on 5 May ends on 30 May.
     assert (after.contract, after.ends_on) == ("m31~2025-04-30", D(2025, 5, 30))
+
+
+def test_a_term_that_has_not_started_cannot_be_renewed_yet(store, settings):
+    with store.session() as session:
+        account = _account(session, "early", churn=0.1, day=D(2025, 4, 10))
+        _contract(
+            session, account, "y1", D(2024, 5, 1), D(2025, 4, 30), 1_000, "yearly"
+        )
+    with store.session() as session:
+        logged = log_outcome(
+            session, settings, "y1", "renewed", D(2025, 4, 10), today=D(2025, 4, 10)
+        )
+
+    with store.session() as session, pytest.raises(InputInvalid) as refused:
+        log_outcome(
+            session,
+            settings,
+            logged.next_contract,
+            "renewed",
+            D(2025, 4, 10),
+            today=D(2025, 4, 10),
+        )
+
+    assert logged.next_contract == "y1~2025-05-01"
+    assert refused.value.field == "contract"
+    assert str(refused.value) == (
+        "contract y1~2025-05-01 starts on 2025-05-01: its renewal can be logged "
+        "once it has started"
+    )
 
 
 def test_a_yearly_contract_from_29_february_renewed_four_times(store, settings):

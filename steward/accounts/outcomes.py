@@ -73,6 +73,18 @@ def log_outcome(
         )
     if contract.outcome is not None:
         return _logged_before(session, contract, outcome, closed_on, new_arr, reason)
+    if contract.start_date is not None and contract.start_date > today:
+        raise InputInvalid(
+            f"contract {contract.external_id} starts on {contract.start_date}: its "
+            "renewal can be logged once it has started",
+            field="contract",
+        )
+    if contract.start_date is not None and closed_on < contract.start_date:
+        raise InputInvalid(
+            f"the close date {closed_on} is before the contract started "
+            f"({contract.start_date}); a renewal is decided during its term",
+            field="closed_on",
+        )
     open_ended = contract.end_date is None
     if open_ended:
         contract.end_date = _term_end(settings, session, contract, closed_on)
