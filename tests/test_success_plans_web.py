@@ -187,3 +187,26 @@ def test_the_voice_page_and_its_csv(sqlite_company):
         "Feature gap",
         "1",
     ]
+
+
+def test_the_api_sends_the_qbr_deck_as_a_powerpoint_file(sqlite_company):
+    headers = sqlite_company.token("csm1@x.example")
+    plan = {
+        "title": "FY25",
+        "kickoff_on": "2024-12-02",
+        "content": {"goals": [{"title": "Fewer tickets"}]},
+    }
+    made = sqlite_company.client.post(
+        "/api/v1/accounts/good/plans", json=plan, headers=headers
+    )
+    assert made.status_code == 201, made.text
+
+    deck = sqlite_company.client.get(
+        "/api/v1/accounts/good/qbr", params={"format": "pptx"}, headers=headers
+    )
+
+    assert deck.status_code == 200, deck.text
+    assert deck.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    )
+    assert deck.content[:2] == b"PK"  # a zip, as .pptx files are

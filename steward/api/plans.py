@@ -32,6 +32,7 @@ from steward.store.plans import SuccessPlan
 from steward.web.deps import DB, ApiUser
 
 router = APIRouter(tags=["success plans"])
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 # Review days Steward's date arithmetic (a year of trend before) can handle.
 EARLIEST, LATEST = dt.date(1971, 1, 1), dt.date(2999, 12, 31)
 
@@ -251,9 +252,7 @@ def _link_fields(link: Any) -> dict[str, Any]:
 @router.get(
     "/accounts/{key}/qbr",
     response_class=FileResponse,
-    responses={
-        200: {"content": {"application/pdf": {}, "application/octet-stream": {}}}
-    },
+    responses={200: {"content": {"application/pdf": {}, PPTX: {}}}},
 )
 def get_qbr(
     request: Request,
@@ -279,7 +278,7 @@ def get_qbr(
         actor=user.email,
     )
     path = files.pdf if format == "pdf" and files.pdf else files.pptx
-    media = "application/pdf" if format == "pdf" else "application/octet-stream"
+    media = "application/pdf" if format == "pdf" else PPTX
     return FileResponse(
         path,
         media_type=media,
