@@ -325,6 +325,17 @@ def test_a_change_from_json_names_the_bad_field():
     )
 
 
+def test_a_change_without_a_known_op_names_op_and_the_changes():
+    with pytest.raises(InputInvalid) as missing:
+        parse_change({"title": "SSO"})
+    with pytest.raises(InputInvalid) as unknown:
+        parse_change({"op": "rename"})
+
+    assert missing.value.field == unknown.value.field == "op"
+    assert str(missing.value).startswith("op: missing; use one of add_goal, ")
+    assert str(unknown.value).startswith("op: 'rename' is not a change; use one of")
+
+
 def test_a_plan_made_from_a_document_links_kpis_named_for_metrics(plan_store):
     document = {
         "goals": [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import get_args
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
@@ -153,6 +154,9 @@ def parse_content(raw: object) -> PlanContent:
 
 
 _CHANGE = TypeAdapter(Change)
+CHANGE_OPS = tuple(
+    member.model_fields["op"].default for member in get_args(get_args(Change)[0])
+)
 
 
 def parse_change(raw: object) -> Change:
@@ -162,6 +166,12 @@ def parse_change(raw: object) -> Change:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
+        if first["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            given = (raw or {}).get("op") if isinstance(raw, dict) else None
+            said = "missing" if given is None else f"{given!r} is not a change"
+            raise InputInvalid(
+                f"op: {said}; use one of {', '.join(CHANGE_OPS)}", field="op"
+            ) from None
         message = str(first["msg"]).removeprefix("Value error, ")
         raise InputInvalid(f"{where}: {message}", field=where or None) from None
 
