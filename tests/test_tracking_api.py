@@ -52,6 +52,15 @@ def test_a_track_call_with_a_write_key_is_stored(tracked):
     assert stored_ids(workspace.events) == ["m-1"]
 
 
+def test_a_wrong_method_on_the_tracking_api_answers_json(tracked):
+    client, key, _ = tracked
+
+    answer = client.get("/v1/track", auth=(key, ""))
+
+    assert answer.status_code == 405
+    assert answer.json()["error"]["code"] == "method_not_allowed"
+
+
 def test_calls_without_a_key_or_with_a_revoked_key_are_refused(tracked):
     client, key, workspace = tracked
     runner = CliRunner()

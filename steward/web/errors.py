@@ -21,7 +21,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    # The JSON API, and the tracking API (/v1/track...): programs, not people.
+    return request.url.path.startswith(("/api/", "/v1/"))
 
 
 async def _domain(request: Request, error: Exception) -> Response:
