@@ -29,7 +29,7 @@ def test_the_same_email_twice_is_a_conflict(company):
         "email": "csm1@x.example",
         "name": "X",
         "role": "csm",
-        "password": "x" * 12,
+        "password": "a long enough secret",
     }
 
     response = company.client.post("/api/v1/users", json=again, headers=admin)
@@ -52,6 +52,19 @@ def test_a_short_password_is_refused_with_its_rule(company):
         "message": "the password has 5 characters; use at least 10",
         "field": "password",
     }
+
+
+def test_a_password_of_one_repeated_character_is_refused(company):
+    admin = company.token("admin@x.example")
+    spaces = {"email": "s@x.example", "name": "S", "role": "csm", "password": " " * 12}
+
+    response = company.client.post("/api/v1/users", json=spaces, headers=admin)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "password"
+    assert response.json()["error"]["message"].startswith(
+        "the password repeats one or two characters"
+    )
 
 
 def test_only_an_admin_manages_users(company):

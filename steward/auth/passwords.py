@@ -23,6 +23,13 @@ def hash_password(password: str) -> str:
             f"the password has {len(password)} characters; use at least {MIN_LENGTH}",
             field="password",
         )
+    if len(set(password)) < 3:
+        # Ten spaces, or "aaaaaaaaaa": long enough, guessed first.
+        raise InputInvalid(
+            "the password repeats one or two characters; use a passphrase of a "
+            "few words",
+            field="password",
+        )
     return _hasher().hash(password)
 
 
