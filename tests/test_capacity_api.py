@@ -139,6 +139,23 @@ def test_a_csm_logs_effort_on_their_account_and_it_counts_against_plan(company):
     assert rows["Tier 2"]["logged_vs_plan"] == pytest.approx(2 / 1.5)
 
 
+def test_effort_before_the_account_was_a_customer_is_refused(company):
+    csm = company.token("csm1@x.example")
+    body = {"hours": 2, "worked_on": "1900-01-01"}
+
+    refused = company.client.post(
+        "/api/v1/accounts/late/effort", json=body, headers=csm
+    )
+
+    assert refused.status_code == 422
+    assert refused.json()["error"] == {
+        "code": "invalid",
+        "field": "worked_on",
+        "message": "1900-01-01 is before late became a customer (2024-12-02); "
+        "log the day the effort was spent",
+    }
+
+
 def test_the_capacity_page_charts_loads_and_logs_effort(sqlite_company, tmp_path):
     _capacity(tmp_path, 0.3, 1)
     client = sqlite_company.sign_in("lead@x.example")

@@ -36,7 +36,7 @@ from steward.errors import (
     UserNotFound,
 )
 from steward.store.coverage import CsmEffort
-from steward.store.models import Account, User, utcnow
+from steward.store.models import Account, Contract, User, utcnow
 
 MAX_HOURS_A_DAY = 24.0
 
@@ -247,6 +247,14 @@ def _without_capacity(session: Session) -> list[str]:
     )
 
 
+def _customer_since(session: Session, account: Account) -> dt.date | None:
+    """Its first contract's start, else its signing date, if either is known."""
+    first = session.scalar(
+        select(func.min(Contract.start_date)).where(Contract.account_id == account.id)
+    )
+    return first or account.signed_on
+
+
 def log_effort(
     session: Session,
     actor: User | str,
@@ -283,6 +291,13 @@ def log_effort(
     if worked_on > today:
         raise InputInvalid(
             f"{worked_on} is in the future; log effort once it is spent",
+            field="worked_on",
+        )
+    began = _customer_since(session, account)
+    if began is not None and worked_on < began:
+        raise InputInvalid(
+            f"{worked_on} is before {account_key} became a customer ({began}); "
+            "log the day the effort was spent",
             field="worked_on",
         )
     csm = _csm(session, actor, account, csm_email)
