@@ -223,7 +223,7 @@ def test_cohorts_print_one_row_per_signing_month(demo):
             ("report", "retention", "--from", "2026-06-30", "--to", "2026-01-01"),
             1,
             "Error: the period ends (2026-01-01) before it starts (2026-06-30); swap "
-            "--from and --to",
+            "from and to",
         ),
         (
             ("report", "effort", "--by", "segment"),

@@ -195,6 +195,8 @@ def _filtered(query: Select, f: _Filters, scores: Any = HealthScore) -> Select:
         query = query.where(Account.id.in_(ending))
     if f.search:
         # The words as typed: % and _ are letters here, not wildcards.
+        # Shortcoming: SQLite folds case for ASCII only, so there "JÜTTNER"
+        # does not find "Jüttner" (PostgreSQL's ILIKE does).
         typed = re.sub(r"([\\%_])", r"\\\1", f.search)
         query = query.where(Account.name.ilike(f"%{typed}%", escape="\\"))
     return query

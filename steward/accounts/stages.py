@@ -58,7 +58,10 @@ def change_stage(
 
 
 def add_tag(session: Session, viewer: User, account_key: str, tag: str) -> str:
-    """Tag the account; a tag it carries already is left as it is."""
+    """Tag the account; a tag it carries already is left as it is.
+
+    Tags are compared as written: "VIP" and "vip" are two tags.
+    """
     account = _account(session, viewer, account_key)
     tag = " ".join(tag.split())
     if not tag or len(tag) > 100:

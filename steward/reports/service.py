@@ -100,7 +100,7 @@ EFFORT_COLUMNS = [
 def check_period(start: dt.date, end: dt.date, by: str | None) -> None:
     if end < start:
         raise InputInvalid(
-            f"the period ends ({end}) before it starts ({start}); swap --from and --to",
+            f"the period ends ({end}) before it starts ({start}); swap from and to",
             field="to",
         )
     if by is not None and by not in GROUPINGS:
