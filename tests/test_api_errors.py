@@ -36,3 +36,17 @@ def test_text_with_a_nul_character_is_refused_on_every_store(company):
     assert note.json()["error"]["message"] == (
         "body: the text holds a NUL character (\\0); remove it"
     )
+
+
+def test_a_number_that_is_not_finite_is_called_that(company):
+    headers = company.token("csm1@x.example")
+
+    answer = company.client.post(
+        "/api/v1/accounts/late/effort", json={"hours": "NaN"}, headers=headers
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "hours"
+    assert answer.json()["error"]["message"] == (
+        "hours: Input should be a finite number"
+    )

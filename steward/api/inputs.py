@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 
 class In(BaseModel):
     """A request body. No text in it may hold a NUL character: PostgreSQL
-    refuses them, so one would otherwise fail on one store and not the other."""
+    refuses them, so one would otherwise fail on one store and not the other.
+    No number may be NaN or infinite."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     @field_validator("*", mode="after")
     @classmethod
