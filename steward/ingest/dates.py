@@ -38,6 +38,7 @@ from steward.ingest.values import (
     Converted,
     convert_each,
     distinct_texts,
+    flag_cells,
     number_column,
     try_cast,
 )
@@ -122,15 +123,9 @@ def _timestamps(
 
 
 def _since_1970(converted: Converted) -> Converted:
-    values = converted.values
-    early = pc.fill_null(pc.less(values, pa.scalar(0, UTC_TYPE)), False)
-    if not pc.any(early).as_py():
-        return converted
-    rule = "before 1970-01-01"
-    bad = dict(converted.bad) | {
-        int(p): rule for p in np.flatnonzero(early.to_numpy(zero_copy_only=False))
-    }
-    return Converted(pc.if_else(early, pa.scalar(None, UTC_TYPE), values), bad)
+    early = pc.fill_null(pc.less(converted.values, pa.scalar(0, UTC_TYPE)), False)
+    mask = early.to_numpy(zero_copy_only=False)
+    return flag_cells(converted, mask, "before 1970-01-01")
 
 
 def to_utc(moment: dt.datetime) -> dt.datetime:

@@ -246,11 +246,17 @@ def check_range(
         outside |= numbers < minimum
     if maximum is not None:
         outside |= numbers > maximum
-    if not outside.any():
+    return flag_cells(converted, outside, _range_rule(minimum, maximum))
+
+
+def flag_cells(converted: Converted, where: np.ndarray, rule: str) -> Converted:
+    """The cells at ``where`` (a boolean mask) marked bad by ``rule``, and
+    their values made null."""
+    if not where.any():
         return converted
-    rule = _range_rule(minimum, maximum)
-    bad = dict(converted.bad) | {int(p): rule for p in np.flatnonzero(outside)}
-    kept = pc.if_else(pa.array(outside), pa.scalar(None, values.type), values)
+    values = converted.values
+    bad = dict(converted.bad) | {int(p): rule for p in np.flatnonzero(where)}
+    kept = pc.if_else(pa.array(where), pa.scalar(None, values.type), values)
     return Converted(kept, bad)
 
 
