@@ -225,12 +225,9 @@ def fit_encoder(plan: FeaturePlan, features: pd.DataFrame) -> Encoder:
     for metric in plan.numeric:
         values = transform(numeric_values(features[metric]), plan.transforms[metric])
         observed = values[~np.isnan(values)]
-        median = median_of(observed)
         with np.errstate(over="ignore", invalid="ignore"):
-            mean = float(observed.mean()) if observed.size else 0.0
             std = float(observed.std()) if observed.size else 0.0
-        # Values near the float limit overflow the mean; the median still holds.
-        means[metric] = mean if math.isfinite(mean) else median
+        means[metric] = centre_of(observed)
         # A constant metric carries no signal; std 1 keeps its z at 0, not 0/0.
         stds[metric] = std if std > 0 and math.isfinite(std) else 1.0
 
@@ -249,6 +246,17 @@ def fit_encoder(plan: FeaturePlan, features: pd.DataFrame) -> Encoder:
         std = float(average.std())
         encoder.group_stats[name] = (float(average.mean()), std if std > 0 else 1.0)
     return encoder
+
+
+def centre_of(observed: np.ndarray) -> float:
+    """What a metric is standardised around, and what fills its missing
+    values: the mean of its (transformed) observed values, 0 for none."""
+    if not observed.size:
+        return 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(observed.mean())
+    # Values near the float limit overflow the mean; the median still holds.
+    return mean if math.isfinite(mean) else median_of(observed)
 
 
 def median_of(values: np.ndarray) -> float:

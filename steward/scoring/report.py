@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from steward.scoring.backtest import CV_FOLDS, Fold, Measured, measure
-from steward.scoring.features import FeaturePlan, median_of
+from steward.scoring.features import FeaturePlan, centre_of
 from steward.scoring.score import numeric_values, transform, untransform
 from steward.scoring.scorecard import (
     Challenger,
@@ -91,11 +91,7 @@ def imputed_metrics(
             continue
         filled = None
         if usable.any():
-            with np.errstate(over="ignore", invalid="ignore"):
-                mean = float(values[usable].mean())
-            if not math.isfinite(mean):
-                mean = median_of(values[usable])
-            value = untransform(mean, name)
+            value = untransform(centre_of(values[usable]), name)
             filled = float(f"{value:.6g}") if math.isfinite(value) else None
         imputed[metric] = ImputedMetric(
             missing=int((~usable).sum()), filled_with=filled
