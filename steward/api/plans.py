@@ -27,12 +27,11 @@ from steward.accounts.success_plans import (
 )
 from steward.api.inputs import In
 from steward.api.schemas import PathId
-from steward.reports.review import make_review
+from steward.reports.review import MEDIA_TYPES, make_review
 from steward.store.plans import SuccessPlan
 from steward.web.deps import DB, ApiUser
 
 router = APIRouter(tags=["success plans"])
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 # Review days Steward's date arithmetic (a year of trend before) can handle.
 EARLIEST, LATEST = dt.date(1971, 1, 1), dt.date(2999, 12, 31)
 
@@ -59,7 +58,7 @@ class PlanOut(BaseModel):
 class PlanIn(In):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    title: str = Field(min_length=1, max_length=200)
     kickoff_on: dt.date = Field(ge=EARLIEST, le=LATEST)
     content: PlanContent | None = None
 
@@ -69,7 +68,7 @@ class PlanReplace(In):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    title: str = Field(min_length=1, max_length=200)
     status: Literal["active", "closed"] = "active"
     version: int
     content: PlanContent
@@ -87,7 +86,7 @@ class VersionOut(BaseModel):
 
 
 class LinkIn(In):
-    label: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    label: str = Field(min_length=1, max_length=200)
     days: int = Field(30, ge=1, le=90)
 
 
@@ -252,7 +251,7 @@ def _link_fields(link: Any) -> dict[str, Any]:
 @router.get(
     "/accounts/{key}/qbr",
     response_class=FileResponse,
-    responses={200: {"content": {"application/pdf": {}, PPTX: {}}}},
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
 )
 def get_qbr(
     request: Request,
@@ -278,7 +277,7 @@ def get_qbr(
         actor=user.email,
     )
     path = files.pdf if format == "pdf" and files.pdf else files.pptx
-    media = "application/pdf" if format == "pdf" else PPTX
+    media = MEDIA_TYPES[path.suffix.removeprefix(".")]
     return FileResponse(
         path,
         media_type=media,

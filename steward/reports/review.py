@@ -36,6 +36,13 @@ class ReviewFiles:
     facts: ReviewFacts
 
 
+# The media types of the files a review is made as.
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
 def make_review(
     workspace: Workspace,
     account_key: str,

@@ -40,7 +40,7 @@ from steward.api.schemas import PathId
 from steward.auth.permissions import may_change_account
 from steward.errors import StewardError
 from steward.metrics.definitions import CATALOGUE
-from steward.reports.review import make_review
+from steward.reports.review import MEDIA_TYPES, make_review
 from steward.web.deps import DB, PageUser, client_of, workspace
 from steward.web.rendering import render
 
@@ -172,11 +172,7 @@ def post_qbr(
         actor=user.email,
     )
     path = files.pdf if kind == "pdf" and files.pdf else files.pptx
-    media = {
-        "pdf": "application/pdf",
-        "pptx": "application/vnd.openxmlformats-officedocument."
-        "presentationml.presentation",
-    }[kind]
+    media = MEDIA_TYPES[path.suffix.removeprefix(".")]
     cleanup = BackgroundTask(_remove, folder)
     return FileResponse(path, media_type=media, filename=path.name, background=cleanup)
 
