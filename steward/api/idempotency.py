@@ -21,11 +21,11 @@ import hashlib
 import re
 from typing import Any
 
-import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from steward.api.errors import body as error_body
@@ -57,15 +57,9 @@ class IdempotencyKeys:
             await self.app(scope, receive, send)
             return
         if not _KEY.fullmatch(key):
-            await _answer(
-                send,
-                422,
-                error_body(
-                    "invalid",
-                    f"{HEADER}: 1 to 200 printable characters without spaces",
-                    HEADER,
-                ),
-            )
+            message = f"{HEADER}: 1 to 200 printable characters without spaces"
+            refusal = JSONResponse(error_body("invalid", message, HEADER), 422)
+            await refusal(scope, receive, send)
             return
 
         content = await _read_body(receive)
@@ -83,7 +77,7 @@ class IdempotencyKeys:
         )
         found = await run_in_threadpool(_claim, store, credential, key, fingerprint)
         if found is not None:
-            await _replay_or_refuse(send, found, fingerprint)
+            await _replay_or_refuse(found, fingerprint)(scope, receive, send)
             return
 
         answer: dict[str, Any] = {"status": 500, "type": None, "body": bytearray()}
@@ -159,64 +153,27 @@ def _release(store: Any, credential: str, key: str) -> None:
         )
 
 
-async def _replay_or_refuse(send: Send, held: ApiRequest, fingerprint: str) -> None:
+def _replay_or_refuse(held: ApiRequest, fingerprint: str) -> Response:
+    """The kept answer, or why the request may not have one."""
     if held.fingerprint != fingerprint:
-        await _answer(
-            send,
-            422,
-            error_body(
-                "invalid",
-                f"{HEADER}: this key was used for a different request; use a new "
-                "key for a new request",
-                HEADER,
-            ),
+        message = (
+            f"{HEADER}: this key was used for a different request; use a new key "
+            "for a new request"
         )
-    elif held.status is None:
-        await _answer(
-            send,
-            409,
-            error_body(
-                "conflict",
-                f"a request with this {HEADER} is still being answered; retry "
-                "in a moment",
-                HEADER,
-            ),
-            extra=[(b"retry-after", b"1")],
+        return JSONResponse(error_body("invalid", message, HEADER), 422)
+    if held.status is None:
+        message = (
+            f"a request with this {HEADER} is still being answered; retry in a moment"
         )
-    else:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": held.status,
-                "headers": [
-                    (b"content-type", (held.content_type or "").encode()),
-                    (b"content-length", str(len(held.body or b"")).encode()),
-                    (b"idempotent-replayed", b"true"),
-                ],
-            }
+        return JSONResponse(
+            error_body("conflict", message, HEADER), 409, {"Retry-After": "1"}
         )
-        await send({"type": "http.response.body", "body": held.body or b""})
-
-
-async def _answer(
-    send: Send,
-    status: int,
-    content: dict[str, Any],
-    extra: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    data = orjson.dumps(content)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-                *(extra or []),
-            ],
-        }
+    return Response(
+        held.body or b"",
+        held.status,
+        {"Idempotent-Replayed": "true"},
+        media_type=held.content_type,
     )
-    await send({"type": "http.response.body", "body": data})
 
 
 async def _read_body(receive: Receive) -> bytes:
