@@ -11,13 +11,12 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steward.events.records import encode_frame
 from steward.events.store import EVENT_SCHEMA, EventStore
 from steward.metrics.catalogue import EventTaxonomy, day_number
 from steward.metrics.firsts import journey_signals
 from steward.metrics.signals import milestone_signals
 from tests.test_metrics import _event
-from tests.test_metrics_rollup import _compacting_after_first_listing
+from tests.tracking_helpers import compacting_after_first_listing, segment_call
 
 TX = EventTaxonomy()
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -132,10 +131,7 @@ def test_calls_still_in_segments_count_without_being_kept(tmp_path):
     events = EventStore(tmp_path)
     scope = _scope([("A", 0, 1), ("C", 0, 1)])
     events.append(_table([("A", "u1", "feature_used", 5)], 0))
-    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
-    row = ["seg-1", "C", "u9", "login", None, micros, 1, 0, None, None, micros]
-    writer = events.writer()
-    writer.append(encode_frame([row], []))
+    writer = segment_call(events, "C", "u9", "login", START + dt.timedelta(days=3))
 
     with_pending = journey_signals(events, scope, TX, THRESHOLDS)
     writer.close()
@@ -149,12 +145,9 @@ def test_calls_compacted_while_signals_are_read_count(tmp_path):
     events = EventStore(tmp_path)
     scope = _scope([("A", 0, 1), ("C", 0, 1)])
     events.append(_table([("A", "u1", "feature_used", 5)], 0))
-    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
-    row = ["seg-1", "C", "u9", "login", None, micros, 1, 0, None, None, micros]
-    writer = events.writer()
-    writer.append(encode_frame([row], []))
+    writer = segment_call(events, "C", "u9", "login", START + dt.timedelta(days=3))
     writer.close()
-    _compacting_after_first_listing(events)
+    compacting_after_first_listing(events)
 
     found = journey_signals(events, scope, TX, THRESHOLDS)
     again = journey_signals(events, scope, TX, THRESHOLDS)

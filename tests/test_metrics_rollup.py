@@ -12,15 +12,16 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steward.events.records import encode_frame
 from steward.events.store import EVENT_SCHEMA, EventStore, utc_days
 from steward.metrics import rollup
 from steward.metrics.catalogue import EventTaxonomy
 from steward.metrics.service import metrics_as_of
 from tests.test_metrics import _event, _facts
+from tests.tracking_helpers import compacting_after_first_listing, segment_call
 
 TX = EventTaxonomy()
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
 FACTS = _facts([("A", 3), ("B", 0), ("C", 2), ("D", 1)])
 
 batches = st.lists(
@@ -80,10 +81,9 @@ def test_each_new_file_folded_in_gives_the_full_computation(tmp_path_factory, ba
 def test_calls_still_in_segments_count_without_being_kept(tmp_path):
     events = EventStore(tmp_path)
     events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
-    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
-    row = ["seg-1", "C", "u9", "feature_used", "f2", micros, 2, 0, None, None, micros]
-    writer = events.writer()
-    writer.append(encode_frame([row], []))
+    writer = segment_call(
+        events, "C", "u9", "feature_used", START + DAY * 3, feature="f2", quantity=2
+    )
     as_of = (START + dt.timedelta(days=10)).date()
 
     fast, full = _both(events, as_of)
@@ -95,32 +95,15 @@ def test_calls_still_in_segments_count_without_being_kept(tmp_path):
     writer.close()
 
 
-def _compacting_after_first_listing(events: EventStore) -> None:
-    """The store's calls compacted into a file right after its files are first
-    listed, as ``steward serve`` may do while a day is computed."""
-    listing = events.files
-    calls = []
-
-    def files() -> list:
-        found = listing()
-        if not calls:
-            calls.append(1)
-            events.compact()
-        return found
-
-    events.files = files
-
-
 def test_calls_compacted_while_an_answer_is_read_count_once(tmp_path):
     events = EventStore(tmp_path)
     events.append(_table([("A", "u1", "login", None, 5, 1)], 0))
-    micros = int((START + dt.timedelta(days=3)).timestamp() * 1e6)
-    row = ["seg-1", "C", "u9", "feature_used", "f2", micros, 2, 0, None, None, micros]
-    writer = events.writer()
-    writer.append(encode_frame([row], []))
+    writer = segment_call(
+        events, "C", "u9", "feature_used", START + DAY * 3, feature="f2", quantity=2
+    )
     writer.close()
     as_of = (START + dt.timedelta(days=10)).date()
-    _compacting_after_first_listing(events)
+    compacting_after_first_listing(events)
 
     usage = rollup.usage_as_of(events, as_of, 14, TX).set_index("account_id")
     again = rollup.usage_as_of(events, as_of, 14, TX).set_index("account_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -13,6 +14,8 @@ import httpx
 
 from steward.auth.writekeys import add_write_key
 from steward.config import load_settings
+from steward.events.records import encode_frame
+from steward.events.segments import SegmentWriter
 from steward.events.store import EventStore
 from steward.workspace import Workspace
 
@@ -85,3 +88,37 @@ def wait_until_up(port: int, process: subprocess.Popen | None = None) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise RuntimeError(f"server on port {port} did not start within 60 s")
+
+
+def segment_call(
+    events: EventStore,
+    account: str,
+    user: str,
+    event: str,
+    when: dt.datetime,
+    *,
+    feature: str | None = None,
+    quantity: int = 1,
+) -> SegmentWriter:
+    """One tracking call in a segment not yet compacted; the writer holding it."""
+    micros = int(when.timestamp() * 1e6)
+    row = ["seg-1", account, user, event, feature, micros, quantity, 0]
+    writer = events.writer()
+    writer.append(encode_frame([[*row, None, None, micros]], []))
+    return writer
+
+
+def compacting_after_first_listing(events: EventStore) -> None:
+    """The store's calls compacted into a file right after its files are first
+    listed, as ``steward serve`` may do while a day is computed."""
+    listing = events.files
+    calls = []
+
+    def files() -> list:
+        found = listing()
+        if not calls:
+            calls.append(1)
+            events.compact()
+        return found
+
+    events.files = files
