@@ -168,14 +168,19 @@ def test_running_the_same_day_twice_changes_nothing(company):
     assert after == before
 
 
+def _good_contract_ends(folder: Path, day: str, outcome: str = "") -> None:
+    """c-good imported again, ending on ``day``, closed with ``outcome`` if any."""
+    contract = folder / "ended.csv"
+    contract.write_text(
+        "external_id,account,start_date,end_date,arr,seats,outcome,closed_on\n"
+        f"c-good,good,2024-12-02,{day},8000,2,{outcome},{day if outcome else ''}\n"
+    )
+    assert invoke("import", str(contract), "--kind", "contracts").exit_code == 0
+
+
 def test_a_day_run_again_after_an_account_left_drops_its_score(company, tmp_path):
     invoke("run", "--as-of", "2024-12-23")
-    ended = tmp_path / "ended.csv"
-    ended.write_text(
-        "external_id,account,start_date,end_date,arr,seats\n"
-        "c-good,good,2024-12-02,2024-12-20,8000,2\n"
-    )
-    assert invoke("import", str(ended), "--kind", "contracts").exit_code == 0
+    _good_contract_ends(tmp_path, "2024-12-20")
 
     again = invoke("run", "--as-of", "2024-12-23")
 
@@ -192,12 +197,7 @@ def test_a_day_run_again_after_an_account_left_drops_its_score(company, tmp_path
 
 
 def test_a_contract_closed_as_churned_moves_its_account_to_churned(company, tmp_path):
-    churned = tmp_path / "churned.csv"
-    churned.write_text(
-        "external_id,account,start_date,end_date,arr,seats,outcome,closed_on\n"
-        "c-good,good,2024-12-02,2024-12-20,8000,2,churned,2024-12-20\n"
-    )
-    assert invoke("import", str(churned), "--kind", "contracts").exit_code == 0
+    _good_contract_ends(tmp_path, "2024-12-20", outcome="churned")
 
     result = invoke("run", "--as-of", "2024-12-23")
 
