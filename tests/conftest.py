@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from steward.events.store import EventStore
 from steward.store.db import Store
 
 # The small company of the web and API tests (fixtures `company`, `sqlite_company`).
@@ -82,6 +83,12 @@ def store(bare_store: Store) -> Store:
     """An upgraded, empty operational store on SQLite and on PostgreSQL."""
     bare_store.upgrade()
     return bare_store
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> EventStore:
+    """An empty event store in the test's folder."""
+    return EventStore(tmp_path / "events")
 
 
 @pytest.fixture

@@ -34,11 +34,6 @@ def count(store: Store, model: type, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-@pytest.fixture
-def events(tmp_path: Path) -> EventStore:
-    return EventStore(tmp_path / "events")
-
-
 @pytest.fixture(scope="module")
 def ravenstack(shared_data: Path) -> Path:
     return shared_data / "saas_ravenstack"
